@@ -1,0 +1,244 @@
+"""Read inventory YAML files into plain data, remembering where every value came from.
+
+The reader is deliberately stricter than ordinary YAML loading:
+
+* YAML 1.2 core scalars only: ``yes``/``no``/``on``/``off`` stay strings, ``010`` stays a string
+  (official codes keep their leading zeros), ``0x10`` is sixteen, ``2023-04-10`` is a date;
+* duplicate keys, anchors/aliases, non-string keys, several documents, empty files, files that are
+  not UTF-8 and files over the size limit are problems, each reported with file:line:column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.errors import Problem
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+
+PathKey = tuple[str | int, ...]
+Mark = tuple[int, int]
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """YAML 1.2 core-schema resolution of plain scalars (no YAML 1.1 surprises)."""
+
+
+_Resolver.yaml_implicit_resolvers = {}
+_IMPLICIT: list[tuple[str, str, str]] = [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN\x00"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+|0o[0-7]+)$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "0123456789"),
+]
+for _tag, _pattern, _first in _IMPLICIT:
+    _Resolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """The C parser with the strict resolver."""
+
+    yaml_implicit_resolvers = _Resolver.yaml_implicit_resolvers
+
+
+@dataclass(slots=True)
+class Document:
+    """One inventory file: its data and the position of every value and key in it."""
+
+    file: str
+    data: Any
+    values: dict[PathKey, Mark] = field(default_factory=dict)
+    keys: dict[PathKey, Mark] = field(default_factory=dict)
+
+    def mark(self, path: PathKey, *, key: bool = False) -> Mark | None:
+        """Position of the value (or its key) at ``path``; falls back to the nearest parent."""
+        table = self.keys if key else self.values
+        if path in table:
+            return table[path]
+        for cut in range(len(path) - 1, -1, -1):
+            found = self.values.get(path[:cut])
+            if found is not None:
+                return found
+        return None
+
+
+def format_path(path: PathKey) -> str:
+    """Render a path key as ``sites[3].parent``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def describe(value: Any) -> str:
+    """A short, printable description of a found value, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"string {shown!r}"
+    if isinstance(value, dt.date):
+        return f"date {value.isoformat()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data while recording positions."""
+
+    def __init__(self, doc: Document, problems: list[Problem]) -> None:
+        self.doc = doc
+        self.problems = problems
+        self.seen: set[int] = set()
+
+    def problem(self, mark: Mark, path: PathKey, found: str, expected: str) -> None:
+        self.problems.append(Problem(self.doc.file, mark[0], mark[1], format_path(path), found, expected))
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.doc.values[path] = mark
+        if id(node) in self.seen:
+            self.problem(mark, path, "an alias (*name)", "plain values; share settings through profiles or defaults")
+            return None
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node, path, mark)
+
+    def mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                shown = describe(self.build(key_node, (*path, "<key>")))
+                self.problem(key_mark, path, f"key {shown}", "keys that are plain strings")
+                continue
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in out:
+                first = self.doc.keys[child]
+                self.problem(key_mark, child, f"duplicate key {key!r} (first at line {first[0]})", "each key once")
+                continue
+            self.doc.keys[child] = key_mark
+            out[key] = self.build(value_node, child)
+        return out
+
+    def scalar(self, node: yaml.Node, path: PathKey, mark: Mark) -> Any:
+        tag, text = node.tag, str(node.value)
+        if tag == "tag:yaml.org,2002:str":
+            return text
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return text.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            return int(text, 0)
+        if tag == "tag:yaml.org,2002:float":
+            return float(text.replace("inf", "Infinity").replace("Inf", "Infinity").replace("INF", "Infinity"))
+        if tag == "tag:yaml.org,2002:timestamp":
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                self.problem(mark, path, f"date {text!r}", "a real calendar date YYYY-MM-DD")
+                return text
+        self.problem(mark, path, f"tag {tag!r}", "plain YAML values without explicit tags")
+        return text
+
+
+def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        problems.append(Problem(file, line, column, "", f"byte 0x{raw[err.start]:02x} that is not UTF-8", "UTF-8 text"))
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _read_one(path: Path, file: str, max_bytes: int, problems: list[Problem]) -> Document | None:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            found = f"a file of {size / 2**20:.1f} MiB"
+            expected = f"at most {max_bytes / 2**20:.0f} MiB per file (split it into several files)"
+            problems.append(Problem(file, None, None, "", found, expected))
+            return None
+        raw = path.read_bytes()
+    except OSError as err:
+        problems.append(Problem(file, None, None, "", f"an unreadable file ({err.strerror})", "a readable file"))
+        return None
+    text = _decode(raw, file, problems)
+    if text is None:
+        return None
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        problems.append(Problem(file, 1, 1, "", "an empty file", "a mapping of inventory sections"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        if node is None:
+            raise yaml.MarkedYAMLError(problem="no document")
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        what = (err.problem or "invalid YAML").strip()
+        problems.append(Problem(file, line, column, "", f"a YAML syntax error ({what})", "valid YAML"))
+        return None
+    doc = Document(file=file, data=None)
+    before = len(problems)
+    doc.data = _Builder(doc, problems).build(node, ())
+    if len(problems) == before and not isinstance(doc.data, dict):
+        problems.append(Problem(file, 1, 1, "", describe(doc.data), "a mapping of inventory sections"))
+        return None
+    return doc
+
+
+def read_documents(
+    paths: list[Path], *, displays: list[str], max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[Document], list[Problem]]:
+    """Read every file, collecting all problems rather than stopping at the first."""
+    problems: list[Problem] = []
+    docs: list[Document] = []
+    for path, file in zip(paths, displays, strict=True):
+        doc = _read_one(path, file, max_bytes, problems)
+        if doc is not None:
+            docs.append(doc)
+    return docs, problems
+
+
+def find_files(root: Path) -> tuple[list[Path], list[Problem]]:
+    """The YAML files that make up an inventory: one file, or every YAML file under a directory."""
+    if not root.exists():
+        return [], [Problem(str(root), None, None, "", "no such file or directory", "an inventory file or directory")]
+    if root.is_file():
+        return [root], []
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in YAML_SUFFIXES)
+    if not files:
+        return [], [Problem(str(root), None, None, "", "a directory without YAML files", "*.yaml inventory files")]
+    return files, []

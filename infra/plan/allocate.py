@@ -1,0 +1,554 @@
+"""Deterministic, hierarchical, nibble-aligned address allocation.
+
+Layout (see docs/address-plan.md):
+
+* each pool (``gua``, optional ``ula``, ``ipv4``) is cut into *tier blocks*; a tier owns one or more
+  (``slots``), and the infrastructure block holds one reserved /64 (and one /31) per WAN circuit,
+  numbered by the circuit's ``id``;
+* a site's block is the ``id``-th block of its tier's size inside the tier's blocks. It depends on
+  nothing but the tier's carving and the site's own ``id``: adding, removing, reordering sites or
+  giving a site another parent never moves any other site;
+* inside a site block: /64 number 0 holds the loopbacks (/128 per device, host part = device index),
+  /64 number ``vlan.index`` is the VLAN, internal links reserve a /64 each from the top (RFC 6164,
+  /127 configured); in IPv4 each VLAN has its declared subnet and ``infra_ipv4`` holds the /32
+  loopbacks (from the bottom) and /31 links (from the top).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+
+from infra.errors import PlanError, Problem
+from infra.inventory.explain import Origin
+from infra.inventory.models import POOLS, Circuit, Host, TierBlock
+from infra.inventory.resolve import EffectiveSite, Inventory
+from infra.plan.model import (
+    AddressPlan,
+    Block,
+    DevicePlan,
+    HostPlan,
+    IPAddr,
+    IPNet,
+    LinkPlan,
+    SitePlan,
+    VlanPlan,
+)
+
+
+def subnet(base: IPNet, index: int, length: int) -> IPNet | None:
+    """The ``index``-th subnet of ``length`` inside ``base``, or None when it does not fit."""
+    if length < base.prefixlen or length > base.max_prefixlen or index < 0:
+        return None
+    shift = base.max_prefixlen - length
+    if (index + 1) << shift > base.num_addresses:
+        return None
+    start = int(base.network_address) + (index << shift)
+    if isinstance(base, IPv6Network):
+        return IPv6Network((start, length))
+    return IPv4Network((start, length))
+
+
+def address(base: IPNet, offset: int) -> IPAddr | None:
+    """The address ``offset`` places into ``base``, or None when outside."""
+    if offset < 0 or offset >= base.num_addresses:
+        return None
+    value = int(base.network_address) + offset
+    return IPv6Address(value) if isinstance(base, IPv6Network) else IPv4Address(value)
+
+
+def _is_v6(pool: str) -> bool:
+    return pool != "ipv4"
+
+
+class Planner:
+    """Carries the inventory, the pools and the problems through one planning pass."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self.problems: list[Problem] = []
+        a = inv.addressing
+        self.pools: dict[str, IPNet] = {p: n for p, n in (("gua", a.gua), ("ula", a.ula), ("ipv4", a.ipv4)) if n}
+        self.infra: dict[str, IPNet] = {}
+        self.tier_blocks: dict[str, dict[str, tuple[IPNet, ...]]] = {}
+
+    def fail(self, origin: Origin, sub: tuple[str | int, ...], found: str, expected: str) -> None:
+        """Record one problem."""
+        self.problems.append(origin.problem(sub, found, expected))
+
+    # --- geometry: infrastructure and tier blocks ----------------------------------------------
+
+    def _length_ok(self, pool: str, length: int, origin: Origin, sub: tuple[str | int, ...]) -> bool:
+        base = self.pools[pool]
+        if length < base.prefixlen or length > base.max_prefixlen:
+            self.fail(
+                origin,
+                sub,
+                f"/{length}",
+                f"a length between /{base.prefixlen} and /{base.max_prefixlen} ({pool} {base})",
+            )
+            return False
+        if _is_v6(pool) and length % 4:
+            self.fail(origin, sub, f"/{length}", "a nibble-aligned length (a multiple of 4) for IPv6")
+            return False
+        return True
+
+    def infrastructure(self) -> None:
+        """Place the infrastructure block of each pool."""
+        origin = self._addressing_origin()
+        for pool in self.pools:
+            spec = getattr(self.inv.addressing.infrastructure, pool)
+            if spec is None:
+                continue
+            length = spec.block if spec.block is not None else self._default_block(pool)
+            sub = ("infrastructure", pool)
+            if length is None or not self._length_ok(pool, length, origin, (*sub, "block")):
+                continue
+            block = subnet(self.pools[pool], spec.slot, length)
+            if block is None:
+                self.fail(origin, (*sub, "slot"), f"slot {spec.slot}", self._slot_range(pool, length))
+                continue
+            self.infra[pool] = block
+
+    def _addressing_origin(self) -> Origin:
+        return self.inv.origin("addressing", "")
+
+    def _default_block(self, pool: str) -> int | None:
+        return self.pools[pool].prefixlen + 4 if _is_v6(pool) else None
+
+    def _slot_range(self, pool: str, length: int) -> str:
+        count = 1 << (length - self.pools[pool].prefixlen)
+        return f"a slot from 0 to {count - 1} (pool {pool} {self.pools[pool]} holds {count} blocks of /{length})"
+
+    def tiers(self) -> None:
+        """Cut each tier's blocks out of each pool."""
+        for name, tier in self.inv.tiers.items():
+            origin = self.inv.origin("tiers", name)
+            blocks: dict[str, tuple[IPNet, ...]] = {}
+            for pool in self.pools:
+                spec: TierBlock | None = getattr(tier.addressing, pool)
+                if spec is None:
+                    continue
+                carved = self._tier_pool(pool, spec, tier.index, origin)
+                if carved:
+                    blocks[pool] = carved
+            self.tier_blocks[name] = blocks
+
+    def _tier_pool(self, pool: str, spec: TierBlock, index: int, origin: Origin) -> tuple[IPNet, ...]:
+        sub: tuple[str | int, ...] = ("addressing", pool)
+        length = spec.block if spec.block is not None else self._default_block(pool)
+        if length is None:
+            self.fail(origin, (*sub, "block"), "no block length", "block: the prefix length of IPv4 tier blocks")
+            return ()
+        if not self._length_ok(pool, length, origin, (*sub, "block")):
+            return ()
+        if not self._length_ok(pool, spec.site, origin, (*sub, "site")):
+            return ()
+        if spec.site < length:
+            self.fail(
+                origin,
+                (*sub, "site"),
+                f"/{spec.site}",
+                f"a site length of /{length} or longer (inside the tier block)",
+            )
+            return ()
+        out: list[IPNet] = []
+        for slot in spec.slots if spec.slots is not None else [index]:
+            block = subnet(self.pools[pool], slot, length)
+            if block is None:
+                self.fail(origin, (*sub, "slots"), f"slot {slot}", self._slot_range(pool, length))
+                return ()
+            out.append(block)
+        return tuple(out)
+
+    def check_geometry_overlaps(self) -> None:
+        """Tier blocks and infrastructure blocks must not overlap one another."""
+        for pool in self.pools:
+            spans: list[tuple[IPNet, str, Origin]] = []
+            if pool in self.infra:
+                spans.append((self.infra[pool], "the infrastructure block", self._addressing_origin()))
+            for tier, blocks in self.tier_blocks.items():
+                spans += [(b, f"tier {tier!r}", self.inv.origin("tiers", tier)) for b in blocks.get(pool, ())]
+            for (net, what, origin), (other, other_what) in _overlaps(spans):
+                self.fail(
+                    origin,
+                    ("addressing", pool),
+                    f"block {net} of {what} overlapping {other} of {other_what}",
+                    "tier blocks that do not overlap",
+                )
+
+    # --- sites ---------------------------------------------------------------------------------
+
+    def site_blocks(self) -> dict[str, dict[str, Block]]:
+        """Every site's block in every pool its tier uses, with exhaustion reported per tier."""
+        out: dict[str, dict[str, Block]] = {}
+        demand: dict[tuple[str, str], list[EffectiveSite]] = defaultdict(list)
+        for site in sorted(self.inv.sites.values(), key=lambda s: (s.spec.tier, s.spec.id)):
+            if site.tier is None:
+                continue
+            out[site.name] = self._one_site_blocks(site, demand)
+        for (tier, pool), sites in demand.items():
+            self._exhausted(tier, pool, sites)
+        return out
+
+    def _one_site_blocks(
+        self, site: EffectiveSite, demand: dict[tuple[str, str], list[EffectiveSite]]
+    ) -> dict[str, Block]:
+        blocks: dict[str, Block] = {}
+        tier = site.tier
+        assert tier is not None
+        overrides = site.spec.prefixes
+        for pool, tier_blocks in self.tier_blocks.get(tier.name, {}).items():
+            fixed = getattr(overrides, pool) if overrides is not None else None
+            if fixed is not None:
+                blocks[pool] = Block(fixed, "override: deployed in the field", override=True)
+                continue
+            spec: TierBlock = getattr(tier.addressing, pool)
+            per = 1 << (spec.site - tier_blocks[0].prefixlen)
+            slot, number = divmod(site.spec.id, per)
+            if slot >= len(tier_blocks):
+                demand[(tier.name, pool)].append(site)
+                continue
+            net = subnet(tier_blocks[slot], number, spec.site)
+            assert net is not None
+            how = f"tier {tier.name} block {tier_blocks[slot]}, /{spec.site} number {number} (site id {site.spec.id})"
+            blocks[pool] = Block(net, how)
+        return blocks
+
+    def _exhausted(self, tier: str, pool: str, sites: list[EffectiveSite]) -> None:
+        spec: TierBlock = getattr(self.inv.tiers[tier].addressing, pool)
+        blocks = self.tier_blocks[tier][pool]
+        room = len(blocks) * (1 << (spec.site - blocks[0].prefixlen))
+        count = sum(1 for s in self.inv.sites.values() if s.spec.tier == tier)
+        names = ", ".join(s.name for s in sites[:3]) + (" ..." if len(sites) > 3 else "")
+        found = f"demand for {count} sites of /{spec.site} in tier {tier!r}, {len(sites)} with ids >= {room} ({names})"
+        expected = (
+            f"ids below {room}: pool {pool} {self.pools[pool]} gives tier {tier!r} {len(blocks)} block(s) "
+            f"of /{blocks[0].prefixlen} = {room} sites of /{spec.site}; add slots or use a larger pool"
+        )
+        self.fail(self.inv.origin("tiers", tier), ("addressing", pool), found, expected)
+
+    def check_site_blocks(self, blocks: dict[str, dict[str, Block]]) -> None:
+        """Overrides inside their pool; no two site blocks overlap; nothing overlaps circuit links."""
+        for pool, base in self.pools.items():
+            spans: list[tuple[IPNet, str, Origin]] = []
+            for name, per_pool in blocks.items():
+                block = per_pool.get(pool)
+                if block is None:
+                    continue
+                origin = self.inv.sites[name].origin
+                if block.override and not _inside(block.prefix, base):
+                    self.fail(
+                        origin,
+                        ("prefixes", pool),
+                        f"{block.prefix}, outside pool {pool} {base}",
+                        f"a prefix inside {base}",
+                    )
+                    continue
+                if block.override and _is_v6(pool) and block.prefix.prefixlen % 4:
+                    self.fail(
+                        origin,
+                        ("prefixes", pool),
+                        f"{block.prefix}",
+                        "a nibble-aligned prefix (length a multiple of 4)",
+                    )
+                spans.append((block.prefix, f"site {name!r}", origin))
+            if pool in self.infra:
+                spans.append((self.infra[pool], "the infrastructure block", self._addressing_origin()))
+            for (net, what, origin), (other, other_what) in _overlaps(spans):
+                self.fail(
+                    origin,
+                    ("prefixes", pool),
+                    f"block {net} of {what} overlapping {other} of {other_what}",
+                    "blocks that do not overlap",
+                )
+
+
+def _inside(net: IPNet, base: IPNet) -> bool:
+    return net.version == base.version and net.subnet_of(base)  # type: ignore[arg-type]
+
+
+def _pos(origin: Origin) -> tuple[str, int, int]:
+    mark = origin.doc.mark(origin.base) or (0, 0)
+    return (origin.doc.file, mark[0], mark[1])
+
+
+def _overlaps(
+    spans: list[tuple[IPNet, str, Origin]],
+) -> list[tuple[tuple[IPNet, str, Origin], tuple[IPNet, str]]]:
+    """Pairs that overlap, found by one sweep over the spans sorted by start (each later one reported)."""
+    ordered = sorted(spans, key=lambda s: (int(s[0].network_address), s[0].prefixlen))
+    found: list[tuple[tuple[IPNet, str, Origin], tuple[IPNet, str]]] = []
+    widest: tuple[IPNet, str, Origin] | None = None
+    for span in ordered:
+        if widest is not None and int(span[0].network_address) <= int(widest[0].broadcast_address):
+            later, earlier = (span, widest) if _pos(span[2]) >= _pos(widest[2]) else (widest, span)
+            found.append((later, (earlier[0], earlier[1])))
+            if int(span[0].broadcast_address) <= int(widest[0].broadcast_address):
+                continue
+        widest = span
+    return found
+
+
+def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) -> tuple[VlanPlan, ...]:
+    """A site's VLAN subnets and gateways in every pool it has a block in."""
+    out: list[VlanPlan] = []
+    for vlan in site.vlans:
+        subnets: dict[str, IPNet] = {}
+        for pool, block in blocks.items():
+            if _is_v6(pool) and vlan.ipv6:
+                net = subnet(block.prefix, vlan.index, 64)
+            elif not _is_v6(pool) and vlan.ipv4 is not None:
+                net = subnet(block.prefix, vlan.ipv4.index, vlan.ipv4.prefix)
+            else:
+                continue
+            if net is None:
+                v4 = vlan.ipv4
+                where = (
+                    f"IPv4 /{v4.prefix} number {v4.index}" if v4 and not _is_v6(pool) else f"/64 number {vlan.index}"
+                )
+                planner.fail(
+                    site.origin,
+                    ("profile",),
+                    f"VLAN {vlan.name!r} at {where}, outside site block {block.prefix}",
+                    "VLANs that fit the site block",
+                )
+                continue
+            subnets[pool] = net
+        gateways = {p: a for p, n in subnets.items() if (a := address(n, 1)) is not None}
+        out.append(VlanPlan(vlan.name, vlan.id, vlan.index, vlan.role, vlan.zone, subnets, gateways))
+    return tuple(out)
+
+
+def _infra4(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) -> IPNet | None:
+    block = blocks.get("ipv4")
+    if block is None or site.profile is None:
+        return None
+    spec = site.profile.infra_ipv4
+    net = subnet(block.prefix, spec.index, spec.prefix)
+    if net is None:
+        planner.fail(
+            site.origin,
+            ("profile",),
+            f"infra_ipv4 /{spec.prefix} number {spec.index}, outside site block {block.prefix}",
+            "an infra_ipv4 subnet inside the site block",
+        )
+    return net
+
+
+def device_plans(
+    site: EffectiveSite,
+    blocks: dict[str, Block],
+    vlans: tuple[VlanPlan, ...],
+    infra4: IPNet | None,
+    planner: Planner,
+) -> tuple[DevicePlan, ...]:
+    """Loopbacks and management addresses of a site's devices."""
+    mgmt_vlan = next((v for v in vlans if v.role == "management"), None)
+    out: list[DevicePlan] = []
+    for device in site.devices:
+        loops: dict[str, IPAddr] = {}
+        for pool, block in blocks.items():
+            base = subnet(block.prefix, 0, 64) if _is_v6(pool) else infra4
+            addr = address(base, device.index) if base is not None else None
+            if addr is not None:
+                loops[pool] = addr
+        mgmt: dict[str, IPAddr] = {}
+        if mgmt_vlan is not None:
+            for pool, net in mgmt_vlan.subnets.items():
+                addr = address(net, device.index)
+                if addr is None or (addr == net.broadcast_address and not _is_v6(pool)):
+                    planner.fail(
+                        site.origin,
+                        ("devices",),
+                        f"device {device.name!r} index {device.index} outside management subnet {net}",
+                        "a device index that fits the management VLAN",
+                    )
+                    continue
+                mgmt[pool] = addr
+        if device.mgmt is not None:
+            mgmt.update({p: a for p, a in (("ipv4", device.mgmt.ipv4), ("gua", device.mgmt.ipv6)) if a is not None})
+        out.append(DevicePlan(device.name, device.index, loops, mgmt))
+    return tuple(out)
+
+
+def link_plans(
+    site: EffectiveSite, blocks: dict[str, Block], infra4: IPNet | None, planner: Planner
+) -> tuple[LinkPlan, ...]:
+    """Internal links: a reserved /64 each from the top of the site block, /127 used; /31 from the top of infra_ipv4."""
+    out: list[LinkPlan] = []
+    devices = {d.short: d for d in site.devices}
+    for k, link in enumerate(site.links):
+        reserved: dict[str, IPNet] = {}
+        prefixes: dict[str, IPNet] = {}
+        for pool, block in blocks.items():
+            if _is_v6(pool):
+                count = 1 << (64 - block.prefix.prefixlen)
+                r = subnet(block.prefix, link.index if link.index is not None else count - 1 - k, 64)
+                if r is not None:
+                    reserved[pool] = r
+                    prefixes[pool] = subnet(r, 0, 127)  # type: ignore[assignment]
+            elif infra4 is not None:
+                count31 = infra4.num_addresses // 2
+                p31 = subnet(infra4, count31 - 1 - k, 31)
+                top_device = max((d.index for d in site.devices), default=0)
+                if p31 is None or int(p31.network_address) - int(infra4.network_address) <= top_device:
+                    planner.fail(
+                        site.origin,
+                        ("profile",),
+                        f"{len(site.links)} internal links and device indexes up to {top_device} in {infra4}",
+                        "an infra_ipv4 subnet large enough for loopbacks and /31 links",
+                    )
+                    continue
+                prefixes[pool] = p31
+        a_name = devices[link.a].name if link.a in devices else link.a
+        b_name = devices[link.b].name if link.b in devices else link.b
+        ends_a = {p: n.network_address for p, n in prefixes.items()}
+        ends_b = {p: n.broadcast_address for p, n in prefixes.items()}
+        out.append(LinkPlan(f"{a_name}--{b_name}", a_name, b_name, reserved, prefixes, ends_a, ends_b))
+    return tuple(out)
+
+
+def circuit_plan(circuit: Circuit, planner: Planner) -> LinkPlan:
+    """A WAN circuit: /64 number ``id`` of the infrastructure block reserved, its first /127 used; /31 number ``id``."""
+    inv = planner.inv
+    origin = inv.origin("circuits", circuit.id)
+    reserved: dict[str, IPNet] = {}
+    prefixes: dict[str, IPNet] = {}
+    for pool, infra in planner.infra.items():
+        fixed = getattr(circuit.prefixes, pool) if circuit.prefixes is not None else None
+        if fixed is not None:
+            if not _inside(fixed, planner.pools[pool]):
+                planner.fail(
+                    origin,
+                    ("prefixes", pool),
+                    f"{fixed}, outside pool {pool} {planner.pools[pool]}",
+                    f"a prefix inside {planner.pools[pool]}",
+                )
+                continue
+            prefixes[pool] = subnet(fixed, 0, 127 if _is_v6(pool) else 31) or fixed
+            continue
+        length = 64 if _is_v6(pool) else 31
+        net = subnet(infra, circuit.id, length)
+        if net is None:
+            room = infra.num_addresses >> (infra.max_prefixlen - length)
+            planner.fail(
+                origin,
+                ("id",),
+                f"circuit id {circuit.id}",
+                f"an id below {room}: pool {pool} infrastructure block {infra} holds {room} links of /{length}",
+            )
+            continue
+        if _is_v6(pool):
+            reserved[pool] = net
+            net = subnet(net, 0, 127) or net
+        prefixes[pool] = net
+    site = inv.sites.get(circuit.a.site)
+    device = (
+        next((d.name for d in site.devices if d.short == circuit.a.device), circuit.a.device)
+        if site
+        else circuit.a.device
+    )
+    ce = {p: n.broadcast_address for p, n in prefixes.items()}
+    gw = {p: n.network_address for p, n in prefixes.items()}
+    return LinkPlan(f"circuit-{circuit.id}", device, circuit.gateway, reserved, prefixes, ce, gw, circuit.a.site)
+
+
+def host_plan(host: Host, sites: dict[str, SitePlan], planner: Planner) -> HostPlan | None:
+    """A host's addresses: host ``id`` inside its VLAN, in every pool the VLAN has."""
+    site = sites.get(host.site)
+    if site is None:
+        return None
+    vlan = next((v for v in site.vlans if (v.name == host.vlan if host.vlan else v.zone == host.zone)), None)
+    if vlan is None:
+        return None
+    addrs: dict[str, IPAddr] = {}
+    for pool, net in vlan.subnets.items():
+        addr = address(net, host.id)
+        if addr is None or (not _is_v6(pool) and addr == net.broadcast_address):
+            origin = planner.inv.origin("hosts", host.name)
+            planner.fail(
+                origin,
+                ("id",),
+                f"host id {host.id}",
+                f"an id that fits VLAN {vlan.name!r} {net} (at most {net.num_addresses - 2})",
+            )
+            continue
+        addrs[pool] = addr
+    return HostPlan(host.name, host.site, vlan.name, addrs)
+
+
+def _check_unique_addresses(plan: AddressPlan, planner: Planner) -> None:
+    seen: dict[IPAddr, str] = {}
+    for name, host in plan.hosts.items():
+        for addr in host.addresses.values():
+            if addr in seen:
+                planner.fail(
+                    planner.inv.origin("hosts", name),
+                    ("id",),
+                    f"address {addr}, also host {seen[addr]!r}",
+                    "a unique address per host",
+                )
+            seen[addr] = name
+
+
+def _check_circuit_overlaps(plan: AddressPlan, planner: Planner) -> None:
+    for pool in planner.pools:
+        spans = [
+            (
+                link.reserved.get(pool) or link.prefixes[pool],
+                f"circuit {cid}",
+                planner.inv.origin("circuits", cid),
+            )
+            for cid, link in plan.circuits.items()
+            if pool in link.prefixes
+        ]
+        spans += [
+            (s.blocks[pool].prefix, f"site {n!r}", planner.inv.sites[n].origin)
+            for n, s in plan.sites.items()
+            if pool in s.blocks
+        ]
+        for (net, what, origin), (other, other_what) in _overlaps(spans):
+            if what.startswith("circuit") or other_what.startswith("circuit"):
+                found = f"{net} of {what} overlapping {other} of {other_what}"
+                planner.fail(origin, ("prefixes", pool), found, "link prefixes that overlap nothing else")
+
+
+def make_plan(inv: Inventory) -> AddressPlan:
+    """Plan every address of the province, or raise :class:`PlanError` with every problem found."""
+    planner = Planner(inv)
+    planner.infrastructure()
+    planner.tiers()
+    planner.check_geometry_overlaps()
+    if planner.problems:
+        raise PlanError(planner.problems)
+    blocks = planner.site_blocks()
+    planner.check_site_blocks(blocks)
+    plan = AddressPlan(
+        province=inv.province.name,
+        digest=inv.digest,
+        pools=dict(planner.pools),
+        infrastructure=dict(planner.infra),
+        tiers={t: dict(b) for t, b in sorted(planner.tier_blocks.items())},
+    )
+    for name, site_blocks in blocks.items():
+        site = inv.sites[name]
+        vlans = vlan_plans(site, site_blocks, planner)
+        infra4 = _infra4(site, site_blocks, planner)
+        devices = device_plans(site, site_blocks, vlans, infra4, planner)
+        links = link_plans(site, site_blocks, infra4, planner)
+        plan.sites[name] = SitePlan(name, site.spec.tier, site.spec.id, site_blocks, vlans, devices, links)
+    for cid in sorted(inv.circuits):
+        plan.circuits[cid] = circuit_plan(inv.circuits[cid], planner)
+    for name in sorted(inv.hosts):
+        host = host_plan(inv.hosts[name], plan.sites, planner)
+        if host is not None:
+            plan.hosts[name] = host
+    _check_circuit_overlaps(plan, planner)
+    _check_unique_addresses(plan, planner)
+    if planner.problems:
+        raise PlanError(planner.problems)
+    return plan
+
+
+__all__ = ["POOLS", "address", "ip_address", "make_plan", "subnet"]
