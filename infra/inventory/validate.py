@@ -92,6 +92,28 @@ def _unique_in(origin: Origin, base: PathKey, values: Iterable[object], what: st
     return out
 
 
+def _v4_layout_overlaps(profile: Profile, origin: Origin) -> list[Problem]:
+    """IPv4 subnets of a profile (VLANs and infra_ipv4) are offsets in the site block; they must not overlap."""
+    spans: list[tuple[int, int, str, PathKey]] = [
+        (v.ipv4.index << (32 - v.ipv4.prefix), 1 << (32 - v.ipv4.prefix), f"VLAN {v.name!r}", ("vlans", i, "ipv4"))
+        for i, v in enumerate(profile.vlans)
+        if v.ipv4 is not None
+    ]
+    infra = profile.infra_ipv4
+    spans.append((infra.index << (32 - infra.prefix), 1 << (32 - infra.prefix), "infra_ipv4", ("infra_ipv4",)))
+    spans.sort()
+    out: list[Problem] = []
+    widest = spans[0]
+    for span in spans[1:]:
+        start, size, what, where = span
+        if start < widest[0] + widest[1]:
+            found = f"the IPv4 subnet of {what} overlapping that of {widest[2]}"
+            out.append(origin.problem(where, found, "IPv4 subnets (prefix, index) that do not overlap"))
+        if start + size > widest[0] + widest[1]:
+            widest = span
+    return out
+
+
 def check_profile(profile: Profile, origin: Origin) -> list[Problem]:
     """Devices, VLANs and links of a profile are consistent."""
     out = _unique_in(origin, ("devices",), (d.name for d in profile.devices), "device name")
@@ -106,6 +128,7 @@ def check_profile(profile: Profile, origin: Origin) -> list[Problem]:
         out += devices.check(origin, ("links", i, "b"), link.b)
         if link.a == link.b:
             out.append(origin.problem(("links", i), f"a link from {link.a!r} to itself", "two different devices"))
+    out += _v4_layout_overlaps(profile, origin)
     if sum(v.role == "management" for v in profile.vlans) > 1:
         out.append(origin.problem(("vlans",), "several management VLANs", "at most one VLAN with role management"))
     return out

@@ -378,13 +378,19 @@ def link_plans(
     """Internal links: a reserved /64 each from the top of the site block, /127 used; /31 from the top of infra_ipv4."""
     out: list[LinkPlan] = []
     devices = {d.short: d for d in site.devices}
+    vlan_indexes = {v.index for v in site.vlans}
     for k, link in enumerate(site.links):
         reserved: dict[str, IPNet] = {}
         prefixes: dict[str, IPNet] = {}
         for pool, block in blocks.items():
             if _is_v6(pool):
                 count = 1 << (64 - block.prefix.prefixlen)
-                r = subnet(block.prefix, link.index if link.index is not None else count - 1 - k, 64)
+                number = link.index if link.index is not None else count - 1 - k
+                if number in vlan_indexes:
+                    found = f"link {link.a}--{link.b} on /64 number {number}, which is also a VLAN's"
+                    planner.fail(site.origin, ("profile",), found, "link /64s apart from VLAN /64s")
+                    continue
+                r = subnet(block.prefix, number, 64)
                 if r is not None:
                     reserved[pool] = r
                     prefixes[pool] = subnet(r, 0, 127)  # type: ignore[assignment]

@@ -1,0 +1,5 @@
+"""``python -m infra`` runs the hatang command line."""
+
+from infra.cli import run
+
+run()
