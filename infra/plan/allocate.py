@@ -21,7 +21,7 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_add
 
 from infra.errors import PlanError, Problem
 from infra.inventory.explain import Origin
-from infra.inventory.models import POOLS, Circuit, Host, TierBlock
+from infra.inventory.models import POOLS, Addresses, Circuit, Host, TierBlock
 from infra.inventory.resolve import EffectiveSite, Inventory
 from infra.plan.model import (
     AddressPlan,
@@ -336,6 +336,24 @@ def _infra4(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) -> 
     return net
 
 
+def _fixed_mgmt(site: EffectiveSite, short: str, fixed: Addresses, planner: Planner) -> dict[str, IPAddr]:
+    """Management addresses already in use: each must be inside one of the province's pools."""
+    out: dict[str, IPAddr] = {}
+    for addr in (fixed.ipv4, fixed.ipv6):
+        if addr is None:
+            continue
+        pool = next((p for p, n in planner.pools.items() if n.version == addr.version and addr in n), None)
+        if pool is None:
+            where = next(i for i, d in enumerate(site.spec.devices) if d.name == short)
+            pools = ", ".join(str(n) for n in planner.pools.values())
+            planner.fail(
+                site.origin, ("devices", where, "mgmt"), f"{addr}, outside the pools", f"an address in {pools}"
+            )
+            continue
+        out[pool] = addr
+    return out
+
+
 def device_plans(
     site: EffectiveSite,
     blocks: dict[str, Block],
@@ -367,7 +385,7 @@ def device_plans(
                     continue
                 mgmt[pool] = addr
         if device.mgmt is not None:
-            mgmt.update({p: a for p, a in (("ipv4", device.mgmt.ipv4), ("gua", device.mgmt.ipv6)) if a is not None})
+            mgmt.update(_fixed_mgmt(site, device.short, device.mgmt, planner))
         out.append(DevicePlan(device.name, device.index, loops, mgmt))
     return tuple(out)
 
@@ -485,17 +503,21 @@ def host_plan(host: Host, sites: dict[str, SitePlan], planner: Planner) -> HostP
 
 
 def _check_unique_addresses(plan: AddressPlan, planner: Planner) -> None:
+    """No two devices or hosts share an address (loopback, management or host address)."""
     seen: dict[IPAddr, str] = {}
+    users: list[tuple[str, IPAddr, Origin, tuple[str | int, ...]]] = []
+    for site in plan.sites.values():
+        origin = planner.inv.sites[site.name].origin
+        for device in site.devices:
+            users += [(f"device {device.name!r}", a, origin, ("devices",)) for a in device.loopbacks.values()]
+            users += [(f"device {device.name!r} (mgmt)", a, origin, ("devices",)) for a in device.mgmt.values()]
     for name, host in plan.hosts.items():
-        for addr in host.addresses.values():
-            if addr in seen:
-                planner.fail(
-                    planner.inv.origin("hosts", name),
-                    ("id",),
-                    f"address {addr}, also host {seen[addr]!r}",
-                    "a unique address per host",
-                )
-            seen[addr] = name
+        origin = planner.inv.origin("hosts", name)
+        users += [(f"host {name!r}", a, origin, ("id",)) for a in host.addresses.values()]
+    for who, addr, origin, sub in users:
+        if addr in seen and seen[addr] != who:
+            planner.fail(origin, sub, f"address {addr} of {who}, also used by {seen[addr]}", "a unique address")
+        seen.setdefault(addr, who)
 
 
 def _check_circuit_overlaps(plan: AddressPlan, planner: Planner) -> None:
