@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 a check or operation failed; 2 bad input (inventory, pl
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -87,9 +88,10 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     inv, plan = _load_and_plan(args.path)
     if args.site is not None:
         if args.site not in plan.sites:
-            raise ProblemsError(
-                [Problem(None, None, None, "--site", repr(args.site), "the name of a site of the inventory")]
-            )
+            close = difflib.get_close_matches(args.site, list(plan.sites), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            expected = f"the name of a site of the inventory{hint}"
+            raise ProblemsError([Problem("<command line>", None, None, "--site", repr(args.site), expected)])
         if args.format == "json":
             text = json.dumps({args.site: plan.to_dict()["sites"][args.site]}, indent=2, ensure_ascii=False) + "\n"
         else:

@@ -6,6 +6,7 @@ valid items still go on to the semantic checks.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -62,7 +63,7 @@ def _single(out: Collected, doc: Document, section: str, raw: Any) -> None:
     origin = Origin(doc, (section,))
     if section in out.singles:
         first = out.singles[section].origin.where()
-        out.problems.append(origin.problem((), f"a second '{section}' section (first at {first})", "it once"))
+        out.problems.append(origin.problem((), f"a second '{section}' section (first at {first})", "it once", key=True))
         return
     model = SINGLE_SECTIONS[section]
     value, problems = _validate(model, TypeAdapter(model), raw, origin)
@@ -74,6 +75,8 @@ def _single(out: Collected, doc: Document, section: str, raw: Any) -> None:
 def _listed(out: Collected, doc: Document, section: str, raw: Any) -> None:
     model = SECTION_ITEMS[section]
     if not isinstance(raw, list):
+        if (section,) in doc.reported:
+            return
         out.problems.append(Origin(doc, (section,)).problem((), describe(raw), f"a list of {section}"))
         return
     for index, entry in enumerate(raw):
@@ -96,7 +99,9 @@ def collect(docs: list[Document]) -> Collected:
             elif section in SECTION_ITEMS:
                 _listed(out, doc, section, raw)
             else:
-                expected = "one of the sections " + ", ".join(SECTIONS)
+                close = difflib.get_close_matches(section, SECTIONS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                expected = "one of the sections " + ", ".join(SECTIONS) + hint
                 out.problems.append(
                     Origin(doc, (section,)).problem((), f"unknown section {section!r}", expected, key=True)
                 )

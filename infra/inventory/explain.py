@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 import types
 import typing
@@ -88,16 +90,20 @@ def model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMod
     return None
 
 
-def allowed_keys(model: type[BaseModel] | None) -> str:
-    """The keys a model accepts, for 'expected one of' messages."""
+def allowed_keys(model: type[BaseModel] | None, unknown: str | None = None) -> str:
+    """The keys a model accepts, for 'expected one of' messages (with the closest to ``unknown``)."""
     if model is None:
         return "a known key"
     names = sorted(f.alias or n for n, f in model.model_fields.items())
-    return "one of the keys " + ", ".join(names)
+    close = difflib.get_close_matches(unknown, names, n=1) if unknown is not None else []
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return "one of the keys " + ", ".join(names) + hint
 
 
 def _expected(err: ErrorDetails, model: type[BaseModel] | None) -> str:
     kind, ctx = err["type"], err.get("ctx", {})
+    if isinstance(err["input"], float) and not math.isfinite(err["input"]):
+        return "a finite number"
     if kind in _SIMPLE:
         text = _SIMPLE[kind]
         if kind == "string_type" and not isinstance(err["input"], dict | list):
@@ -127,14 +133,25 @@ def _expected(err: ErrorDetails, model: type[BaseModel] | None) -> str:
     return str(err["msg"])
 
 
-def _found(err: ErrorDetails, key: str) -> str:
+def _found(err: ErrorDetails, key: str, origin: Origin) -> str:
     if err["type"] == "missing":
         return "nothing"
     if err["type"] == "extra_forbidden":
         if SECRET_KEY_RE.search(key):
             return f"an inline secret under unknown key {key!r} (value not shown)"
         return f"unknown key {key!r}"
-    return describe(err["input"])
+    value = err["input"]
+    if origin.base[:1] == ("secrets",) and key != "name" and isinstance(value, str):
+        return "a string (not shown: a secret reference written wrong may be the secret itself)"
+    if err["type"] == "value_error" and isinstance(value, dict):
+        return "a mapping with the keys " + ", ".join(sorted(str(k) for k in value))
+    return describe(value)
+
+
+def _already_reported(origin: Origin, loc: tuple[int | str, ...]) -> bool:
+    """The reader already reported this value or one that holds it (an alias, a bad date, a merge key)."""
+    path = (*origin.base, *loc)
+    return any(path[:cut] in origin.doc.reported for cut in range(len(path) + 1))
 
 
 def problems_from(errors: list[ErrorDetails], origin: Origin, model: type[BaseModel]) -> list[Problem]:
@@ -143,11 +160,13 @@ def problems_from(errors: list[ErrorDetails], origin: Origin, model: type[BaseMo
     for err in errors:
         loc = tuple(err["loc"])
         key = str(loc[-1]) if loc else ""
+        if origin.doc.reported and _already_reported(origin, loc):
+            continue
         if err["type"] == "extra_forbidden":
-            expected = allowed_keys(model_at(model, loc[:-1]))
+            expected = allowed_keys(model_at(model, loc[:-1]), key)
             if SECRET_KEY_RE.search(key):
                 expected += "; secrets go under 'secrets:' as env or vault references, used by name"
-            out.append(origin.problem(loc, _found(err, key), expected, key=True))
+            out.append(origin.problem(loc, _found(err, key, origin), expected, key=True))
             continue
-        out.append(origin.problem(loc, _found(err, key), _expected(err, model_at(model, loc))))
+        out.append(origin.problem(loc, _found(err, key, origin), _expected(err, model_at(model, loc))))
     return out

@@ -50,8 +50,13 @@ def load(root: Path | str, *, max_file_bytes: int = MAX_FILE_BYTES) -> Inventory
     every_file_read = len(docs) == len(files)
     for section in missing:
         if every_file_read and not any(section in d.data for d in docs):
-            problems.append(Problem(_display(root), None, None, section, "no such section", f"a '{section}' section"))
-    if missing:
+            article = "an" if section[0] in "aeiou" else "a"
+            problems.append(
+                Problem(_display(root), None, None, section, "no such section", f"{article} '{section}' section")
+            )
+    if missing or not every_file_read:
+        # cross-file rules need every file: a file that could not be read would make them report
+        # references to its items as dangling, problems that are not there
         raise InventoryError(problems)
     inv = resolve(collected, root=root, files=tuple(displays), digest=digest_files(files))
     problems += check(collected, inv)

@@ -145,7 +145,9 @@ def _merge_devices(site: Site, profile: Profile | None, defaults: Defaults) -> t
 def _merge_vlans(site: Site, profile: Profile | None) -> tuple[Vlan, ...]:
     merged = {v.name: v for v in (profile.vlans if profile else [])}
     for vlan in site.vlans:
-        merged[vlan.name] = vlan
+        old = merged.get(vlan.name)
+        changes = {f: getattr(vlan, f) for f in vlan.model_fields_set}  # only the fields the site sets
+        merged[vlan.name] = vlan if old is None else old.model_copy(update=changes)
     return tuple(sorted(merged.values(), key=lambda v: v.index))
 
 

@@ -32,9 +32,9 @@ class _Resolver(yaml.resolver.Resolver):
 
 
 _Resolver.yaml_implicit_resolvers = {}
-_IMPLICIT: list[tuple[str, str, str]] = [
+_IMPLICIT: list[tuple[str, str, str | list[str]]] = [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN\x00"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),  # "" = an empty value
     ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+|0o[0-7]+)$", "-+0123456789"),
     (
         "tag:yaml.org,2002:float",
@@ -61,6 +61,7 @@ class Document:
     data: Any
     values: dict[PathKey, Mark] = field(default_factory=dict)
     keys: dict[PathKey, Mark] = field(default_factory=dict)
+    reported: set[PathKey] = field(default_factory=set)
 
     def mark(self, path: PathKey, *, key: bool = False) -> Mark | None:
         """Position of the value (or its key) at ``path``; falls back to the nearest parent."""
@@ -108,21 +109,59 @@ def describe(value: Any) -> str:
 
 
 class _Builder:
-    """Turns a composed YAML node tree into plain data while recording positions."""
+    """Turns a composed YAML node tree into plain data while recording positions.
 
-    def __init__(self, doc: Document, problems: list[Problem]) -> None:
+    An alias is the very node of its anchor, so it carries the anchor's position; the position (and
+    name) of each alias is taken from the parser's alias events instead, which come in the same
+    document order as the builder meets the aliased nodes.
+    """
+
+    def __init__(self, doc: Document, problems: list[Problem], text: str) -> None:
         self.doc = doc
         self.problems = problems
+        self.text = text
         self.seen: set[int] = set()
+        self.aliases: list[yaml.AliasEvent] | None = None
 
-    def problem(self, mark: Mark, path: PathKey, found: str, expected: str) -> None:
+    def problem(self, mark: Mark, path: PathKey, found: str, expected: str, *, value: bool = False) -> None:
+        """Record a problem; ``value=True`` when it is about the value at ``path`` (not reported again)."""
         self.problems.append(Problem(self.doc.file, mark[0], mark[1], format_path(path), found, expected))
+        if value:
+            self.doc.reported.add(path)
+
+    def next_alias(self) -> yaml.AliasEvent | None:
+        if self.aliases is None:
+            self.aliases = [e for e in yaml.parse(self.text, Loader=_Loader) if isinstance(e, yaml.AliasEvent)]
+            self.aliases.reverse()
+        return self.aliases.pop() if self.aliases else None
+
+    def skip(self, node: yaml.Node) -> None:
+        """Pass over a subtree that is not used, in the order ``build`` would, to keep aliases in step."""
+        if id(node) in self.seen:
+            self.next_alias()
+            return
+        self.seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                self.skip(key_node)
+                self.skip(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                self.skip(item)
+
+    def alias(self, path: PathKey) -> None:
+        event = self.next_alias()
+        at = event.start_mark if event is not None else None
+        mark = (at.line + 1, at.column + 1) if at is not None else self.doc.values[path]
+        self.doc.values[path] = mark
+        found = f"an alias (*{event.anchor})" if event else "an alias"
+        self.problem(mark, path, found, "plain values; share settings through profiles or defaults", value=True)
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
         self.doc.values[path] = mark
         if id(node) in self.seen:
-            self.problem(mark, path, "an alias (*name)", "plain values; share settings through profiles or defaults")
+            self.alias(path)
             return None
         self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
@@ -138,12 +177,27 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 shown = describe(self.build(key_node, (*path, "<key>")))
                 self.problem(key_mark, path, f"key {shown}", "keys that are plain strings")
+                self.skip(value_node)
                 continue
             key = str(key_node.value)
             child = (*path, key)
+            if id(key_node) in self.seen:
+                self.doc.values[child] = key_mark
+                self.alias(child)
+                self.skip(value_node)
+                continue
+            self.seen.add(id(key_node))
+            if key == "<<" and not key_node.style:
+                self.problem(
+                    key_mark, child, "a YAML merge key (<<)", "every key written out; share settings through profiles"
+                )
+                self.doc.reported.add(path)
+                self.skip(value_node)
+                continue
             if key in out:
                 first = self.doc.keys[child]
                 self.problem(key_mark, child, f"duplicate key {key!r} (first at line {first[0]})", "each key once")
+                self.skip(value_node)
                 continue
             self.doc.keys[child] = key_mark
             out[key] = self.build(value_node, child)
@@ -160,14 +214,17 @@ class _Builder:
         if tag == "tag:yaml.org,2002:int":
             return int(text, 0)
         if tag == "tag:yaml.org,2002:float":
-            return float(text.replace("inf", "Infinity").replace("Inf", "Infinity").replace("INF", "Infinity"))
+            special = text.lower().lstrip("+-")
+            if special in (".inf", ".nan"):
+                return float(("-" if text.startswith("-") else "") + special[1:])
+            return float(text)
         if tag == "tag:yaml.org,2002:timestamp":
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
-                self.problem(mark, path, f"date {text!r}", "a real calendar date YYYY-MM-DD")
+                self.problem(mark, path, f"date {text!r}", "a real calendar date YYYY-MM-DD", value=True)
                 return text
-        self.problem(mark, path, f"tag {tag!r}", "plain YAML values without explicit tags")
+        self.problem(mark, path, f"tag {tag!r}", "plain YAML values without explicit tags", value=True)
         return text
 
 
@@ -176,7 +233,8 @@ def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, err.start) + 1
+        column = len(raw[line_start : err.start].decode("utf-8", errors="replace")) + 1
         problems.append(Problem(file, line, column, "", f"byte 0x{raw[err.start]:02x} that is not UTF-8", "UTF-8 text"))
         return None
     return text.removeprefix("\ufeff")
@@ -186,37 +244,46 @@ def _read_one(path: Path, file: str, max_bytes: int, problems: list[Problem]) ->
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            found = f"a file of {size / 2**20:.1f} MiB"
-            expected = f"at most {max_bytes / 2**20:.0f} MiB per file (split it into several files)"
-            problems.append(Problem(file, None, None, "", found, expected))
+            found = f"a file of {size} bytes ({size / 2**20:.2f} MiB)"
+            expected = f"at most {max_bytes} bytes ({max_bytes / 2**20:g} MiB) per file (split it into several files)"
+            problems.append(Problem(file, 1, 1, "", found, expected))
             return None
         raw = path.read_bytes()
     except OSError as err:
-        problems.append(Problem(file, None, None, "", f"an unreadable file ({err.strerror})", "a readable file"))
+        problems.append(Problem(file, 1, 1, "", f"an unreadable file ({err.strerror})", "a readable file"))
         return None
     text = _decode(raw, file, problems)
     if text is None:
         return None
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
-        problems.append(Problem(file, 1, 1, "", "an empty file", "a mapping of inventory sections"))
-        return None
+        found = "an empty file" if not text.strip() else "a file with only comments"
+        problems.append(Problem(file, 1, 1, "", found, "a mapping of inventory sections"))
+        return Document(file=file, data={})  # nothing in it can be missed by the other files' checks
     try:
         node = yaml.compose(text, Loader=_Loader)
         if node is None:
             raise yaml.MarkedYAMLError(problem="no document")
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        what = (err.problem or "invalid YAML").strip()
-        problems.append(Problem(file, line, column, "", f"a YAML syntax error ({what})", "valid YAML"))
+        problems.append(_syntax_problem(err, text, file))
         return None
     doc = Document(file=file, data=None)
-    before = len(problems)
-    doc.data = _Builder(doc, problems).build(node, ())
-    if len(problems) == before and not isinstance(doc.data, dict):
+    doc.data = _Builder(doc, problems, text).build(node, ())
+    if not isinstance(doc.data, dict):
         problems.append(Problem(file, 1, 1, "", describe(doc.data), "a mapping of inventory sections"))
         return None
     return doc
+
+
+def _syntax_problem(err: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """A YAML syntax error, in plain words for the common cases (tabs, several documents)."""
+    mark = err.problem_mark or err.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    what = (err.problem or "invalid YAML").strip()
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        return Problem(file, line, column, "", "a tab character", "spaces for indentation (YAML does not allow tabs)")
+    if "another document" in what:
+        return Problem(file, line, column, "", "a second YAML document ('---')", "one document per file")
+    return Problem(file, line, column, "", f"a YAML syntax error ({what})", "valid YAML")
 
 
 def read_documents(

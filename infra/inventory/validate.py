@@ -16,7 +16,7 @@ from typing import cast
 from infra.errors import Problem
 from infra.inventory.collect import Collected
 from infra.inventory.explain import Origin
-from infra.inventory.models import Defaults, EndpointSet, Host, Model, Profile
+from infra.inventory.models import Defaults, EndpointSet, Host, Model, Profile, V4Subnet
 from infra.inventory.resolve import ENDPOINT_KINDS, EffectiveSite, Inventory
 
 PathKey = tuple[str | int, ...]
@@ -34,52 +34,85 @@ class Refs:
         """A problem if ``value`` names nothing of this kind."""
         if value is None or value in self.names or value in self.invalid:
             return []
-        close = difflib.get_close_matches(value, list(self.names), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return [origin.problem(sub, f"{value!r}, which is not a {self.what}", f"the name of a {self.what}{hint}")]
+        a = "an" if self.what[0] in "aeiou" else "a"
+        hint = _hint(value, self.names)
+        return [origin.problem(sub, f"{value!r}, which is not {a} {self.what}", f"the name of {a} {self.what}{hint}")]
 
 
-def _duplicates(collected: Collected, section: str, key: Callable[[Model], object], what: str) -> list[Problem]:
+def _hint(value: str, names: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(names), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _duplicates(
+    collected: Collected,
+    section: str,
+    key: Callable[[Model], object],
+    field: str,
+    what: Callable[[Model], str],
+    unique: str,
+) -> list[Problem]:
+    """Items of ``section`` whose ``key`` repeats an earlier item's; reported at ``field`` of the later one."""
     first: dict[object, Origin] = {}
     out: list[Problem] = []
     for loc in collected.located(section):
         k = key(loc.item)
         if k in first:
-            out.append(
-                loc.origin.problem(
-                    (),
-                    f"a second {what} {k!r} (first at {first[k].where()})",
-                    f"a unique {what} for each entry",
-                )
-            )
+            found = f"a second {what(loc.item)} (first at {first[k].where()})"
+            out.append(loc.origin.problem((field,), found, unique))
         else:
             first[k] = loc.origin
     return out
 
 
+def _attr(item: Model, name: str) -> object:
+    value: object = getattr(item, name)
+    return value
+
+
+def _named(kind: str) -> Callable[[Model], str]:
+    return lambda m: f"{kind} named {_attr(m, 'name')!r}"
+
+
 def check_duplicates(collected: Collected) -> list[Problem]:
-    """Names (and ids) that must be unique."""
+    """Names (and ids) that must be unique; each repeat is reported at the repeated field."""
     out: list[Problem] = []
-    for section in (
-        "tiers",
-        "profiles",
-        "sites",
-        "gateways",
-        "hosts",
-        "systems",
-        "services",
-        "endpoints",
-        "secrets",
-    ):
-        out += _duplicates(collected, section, lambda m: getattr(m, "name"), f"{section[:-1]} name")  # noqa: B009
-    out += _duplicates(collected, "circuits", lambda m: getattr(m, "id"), "circuit id")  # noqa: B009
-    out += _duplicates(collected, "hosts", lambda m: getattr(m, "id"), "host id")  # noqa: B009
-    out += _duplicates(collected, "sites", lambda m: (getattr(m, "tier"), getattr(m, "id")), "(tier, id)")  # noqa: B009
+    for section in ("tiers", "profiles", "sites", "gateways", "hosts", "systems", "services", "endpoints", "secrets"):
+        kind = section[:-1]
+        out += _duplicates(
+            collected,
+            section,
+            lambda m: _attr(m, "name"),
+            "name",
+            _named(kind),
+            f"a unique {kind} name",
+        )
+    out += _duplicates(
+        collected,
+        "circuits",
+        lambda m: _attr(m, "id"),
+        "id",
+        lambda m: f"circuit id {_attr(m, 'id')}",
+        "a unique circuit id",
+    )
+    out += _duplicates(
+        collected, "hosts", lambda m: _attr(m, "id"), "id", lambda m: f"host id {_attr(m, 'id')}", "a unique host id"
+    )
     out += _duplicates(
         collected,
         "sites",
-        lambda m: (getattr(m, "parent"), getattr(m, "tier"), getattr(m, "label")),  # noqa: B009
+        lambda m: (_attr(m, "tier"), _attr(m, "id")),
+        "id",
+        lambda m: f"site with id {_attr(m, 'id')} in tier {_attr(m, 'tier')!r}",
+        "a unique id within the tier (the id decides the site's address blocks)",
+    )
+    out += _duplicates(
+        collected,
+        "sites",
+        lambda m: (_attr(m, "parent"), _attr(m, "tier"), _attr(m, "label")),
         "label",
+        lambda m: f"label {_attr(m, 'label')!r} for a {_attr(m, 'tier')} site under {_attr(m, 'parent')!r}",
+        "a unique label among the sites of one tier under one parent",
     )
     return out
 
@@ -188,6 +221,32 @@ def _check_site_devices(site: EffectiveSite) -> list[Problem]:
     out += _unique_in(site.origin, ("devices",), (d.index for d in site.devices), "device index")
     out += _unique_in(site.origin, ("vlans",), (v.id for v in site.vlans), "VLAN id")
     out += _unique_in(site.origin, ("vlans",), (v.index for v in site.vlans), "VLAN index")
+    return out + _site_v4_overlaps(site)
+
+
+def _v4_span(subnet: V4Subnet) -> tuple[int, int]:
+    start = subnet.index << (32 - subnet.prefix)
+    return start, start + (1 << (32 - subnet.prefix))
+
+
+def _site_v4_overlaps(site: EffectiveSite) -> list[Problem]:
+    """A VLAN a site adds or changes must not overlap the site's other IPv4 subnets (VLANs, infra_ipv4)."""
+    if site.profile is None:
+        return []
+    spans = [(f"VLAN {v.name!r}", _v4_span(v.ipv4)) for v in site.vlans if v.ipv4 is not None]
+    spans.append(("infra_ipv4", _v4_span(site.profile.infra_ipv4)))
+    effective = {v.name: v for v in site.vlans}
+    out: list[Problem] = []
+    for i, entry in enumerate(site.spec.vlans):
+        v4 = effective[entry.name].ipv4
+        if v4 is None:
+            continue
+        start, end = _v4_span(v4)
+        clash = next((w for w, (a, b) in spans if w != f"VLAN {entry.name!r}" and a < end and start < b), None)
+        if clash is not None:
+            found = f"the IPv4 subnet of VLAN {entry.name!r} overlapping that of {clash}"
+            expected = "IPv4 subnets (prefix, index) that do not overlap"
+            out.append(site.origin.problem(("vlans", i, "ipv4"), found, expected))
     return out
 
 
@@ -284,7 +343,7 @@ def check_hosts(inv: Inventory, collected: Collected) -> list[Problem]:
                 origin.problem(
                     ("zone",),
                     f"zone {host.zone!r}, which site {host.site!r} does not have",
-                    f"one of {zones}",
+                    f"one of {zones}{_hint(host.zone, zones)}",
                 )
             )
         elif host.vlan is None and len(vlans) > 1:

@@ -17,7 +17,9 @@ Layout (see docs/address-plan.md):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from typing import Any
 
 from infra.errors import PlanError, Problem
 from infra.inventory.explain import Origin
@@ -71,6 +73,7 @@ class Planner:
         self.pools: dict[str, IPNet] = {p: n for p, n in (("gua", a.gua), ("ula", a.ula), ("ipv4", a.ipv4)) if n}
         self.infra: dict[str, IPNet] = {}
         self.tier_blocks: dict[str, dict[str, tuple[IPNet, ...]]] = {}
+        self.bad_sites: set[str] = set()  # blocks already reported wrong: not checked again address by address
 
     def fail(self, origin: Origin, sub: tuple[str | int, ...], found: str, expected: str) -> None:
         """Record one problem."""
@@ -238,6 +241,7 @@ class Planner:
                     continue
                 origin = self.inv.sites[name].origin
                 if block.override and not _inside(block.prefix, base):
+                    self.bad_sites.add(name)
                     self.fail(
                         origin,
                         ("prefixes", pool),
@@ -255,7 +259,14 @@ class Planner:
                 spans.append((block.prefix, f"site {name!r}", origin))
             if pool in self.infra:
                 spans.append((self.infra[pool], "the infrastructure block", self._addressing_origin()))
-            for (net, what, origin), (other, other_what) in _overlaps(spans):
+            overrides = {f"site {n!r}": n for n, b in blocks.items() if pool in b and b[pool].override}
+
+            def override_first(span: Span, overrides: dict[str, str] = overrides) -> tuple[bool, str, int, int]:
+                return (span[1] in overrides, *_pos(span[2]))  # an override is what a person can get wrong
+
+            for (net, what, origin), (other, other_what) in _overlaps(spans, blame=override_first):
+                if what in overrides:
+                    self.bad_sites.add(overrides[what])
                 self.fail(
                     origin,
                     ("prefixes", pool),
@@ -273,16 +284,26 @@ def _pos(origin: Origin) -> tuple[str, int, int]:
     return (origin.doc.file, mark[0], mark[1])
 
 
+Span = tuple[IPNet, str, Origin]
+
+
+def _later(span: Span) -> tuple[str, int, int]:
+    return _pos(span[2])
+
+
 def _overlaps(
-    spans: list[tuple[IPNet, str, Origin]],
-) -> list[tuple[tuple[IPNet, str, Origin], tuple[IPNet, str]]]:
-    """Pairs that overlap, found by one sweep over the spans sorted by start (each later one reported)."""
+    spans: list[Span], blame: Callable[[Span], tuple[Any, ...]] = _later
+) -> list[tuple[Span, tuple[IPNet, str]]]:
+    """Pairs that overlap, found by one sweep over the spans sorted by start.
+
+    Of each pair, the one ranked higher by ``blame`` (by default the one written later) is reported.
+    """
     ordered = sorted(spans, key=lambda s: (int(s[0].network_address), s[0].prefixlen))
-    found: list[tuple[tuple[IPNet, str, Origin], tuple[IPNet, str]]] = []
-    widest: tuple[IPNet, str, Origin] | None = None
+    found: list[tuple[Span, tuple[IPNet, str]]] = []
+    widest: Span | None = None
     for span in ordered:
         if widest is not None and int(span[0].network_address) <= int(widest[0].broadcast_address):
-            later, earlier = (span, widest) if _pos(span[2]) >= _pos(widest[2]) else (widest, span)
+            later, earlier = (span, widest) if blame(span) >= blame(widest) else (widest, span)
             found.append((later, (earlier[0], earlier[1])))
             if int(span[0].broadcast_address) <= int(widest[0].broadcast_address):
                 continue
@@ -507,6 +528,8 @@ def _check_unique_addresses(plan: AddressPlan, planner: Planner) -> None:
     seen: dict[IPAddr, str] = {}
     users: list[tuple[str, IPAddr, Origin, tuple[str | int, ...]]] = []
     for site in plan.sites.values():
+        if site.name in planner.bad_sites:
+            continue
         origin = planner.inv.sites[site.name].origin
         for device in site.devices:
             users += [(f"device {device.name!r}", a, origin, ("devices",)) for a in device.loopbacks.values()]
@@ -534,7 +557,7 @@ def _check_circuit_overlaps(plan: AddressPlan, planner: Planner) -> None:
         spans += [
             (s.blocks[pool].prefix, f"site {n!r}", planner.inv.sites[n].origin)
             for n, s in plan.sites.items()
-            if pool in s.blocks
+            if pool in s.blocks and n not in planner.bad_sites
         ]
         for (net, what, origin), (other, other_what) in _overlaps(spans):
             if what.startswith("circuit") or other_what.startswith("circuit"):
