@@ -133,22 +133,22 @@ sites:
 
 def test_positions_are_one_based(tmp_path: Path) -> None:
     doc = read_one(tmp_path, TEXT)
-    assert doc.values[()] == (1, 1)
-    assert doc.keys[("province",)] == (1, 1)
-    assert doc.values[("province",)] == (2, 3)
-    assert doc.keys[("province", "name")] == (2, 3)
-    assert doc.values[("province", "name")] == (2, 9)
-    assert doc.values[("province", "code")] == (3, 9)
-    assert doc.values[("sites", 0)] == (5, 5)
-    assert doc.keys[("sites", 0, "id")] == (5, 15)
-    assert doc.values[("sites", 0, "id")] == (5, 19)
-    assert doc.values[("sites", 1)] == (6, 5)
-    assert doc.values[("sites", 1, "tags", 1)] == (7, 15)
+    assert doc.mark(()) == (1, 1)
+    assert doc.mark(("province",), key=True) == (1, 1)
+    assert doc.mark(("province",)) == (2, 3)
+    assert doc.mark(("province", "name"), key=True) == (2, 3)
+    assert doc.mark(("province", "name")) == (2, 9)
+    assert doc.mark(("province", "code")) == (3, 9)
+    assert doc.mark(("sites", 0)) == (5, 5)
+    assert doc.mark(("sites", 0, "id"), key=True) == (5, 15)
+    assert doc.mark(("sites", 0, "id")) == (5, 19)
+    assert doc.mark(("sites", 1)) == (6, 5)
+    assert doc.mark(("sites", 1, "tags", 1)) == (7, 15)
 
 
 def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
     doc = read_one(tmp_path, "a: {x: Phú Yên, y: 1}\n")
-    assert doc.values[("a", "y")] == (1, 20)
+    assert doc.mark(("a", "y")) == (1, 20)
 
 
 def test_mark_falls_back_to_the_nearest_parent(tmp_path: Path) -> None:
@@ -234,8 +234,8 @@ def test_non_string_key(tmp_path: Path) -> None:
 def test_bom_is_handled(tmp_path: Path) -> None:
     doc = read_one(tmp_path, "\ufeffprovince:\n  code: '54'\n".encode())
     assert doc.data == {"province": {"code": "54"}}
-    assert doc.keys[("province",)] == (1, 1)
-    assert doc.values[("province", "code")] == (2, 9)
+    assert doc.mark(("province",), key=True) == (1, 1)
+    assert doc.mark(("province", "code")) == (2, 9)
 
 
 def test_non_utf8_byte_is_located(tmp_path: Path) -> None:

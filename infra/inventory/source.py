@@ -47,32 +47,85 @@ for _tag, _pattern, _first in _IMPLICIT:
     _Resolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
+_STR, _SEQ, _MAP, _NULL = (
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:null",
+)
+_BY_FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+for _tag, _pattern, _first in _IMPLICIT:
+    for _char in _first:
+        _BY_FIRST.setdefault(_char, []).append((_tag, re.compile(_pattern)))
+
+
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """The C parser with the strict resolver."""
+    """The C parser with the strict resolver (dispatch on the first character: it runs for every scalar)."""
 
     yaml_implicit_resolvers = _Resolver.yaml_implicit_resolvers
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                if not value:
+                    return _NULL
+                for tag, regexp in _BY_FIRST.get(value[0], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path-based resolvers: nothing to track."""
+
+    def ascend_resolver(self) -> None:
+        """No path-based resolvers: nothing to track."""
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 @dataclass(slots=True)
 class Document:
-    """One inventory file: its data and the position of every value and key in it."""
+    """One inventory file: its data, and its YAML node tree to find where any value or key was written.
+
+    Positions are looked up only when a problem needs one, so reading a valid inventory records none.
+    """
 
     file: str
     data: Any
-    values: dict[PathKey, Mark] = field(default_factory=dict)
-    keys: dict[PathKey, Mark] = field(default_factory=dict)
+    root: yaml.Node | None = None
+    patched: dict[PathKey, Mark] = field(default_factory=dict)
     reported: set[PathKey] = field(default_factory=set)
+
+    def _walk(self, path: PathKey) -> tuple[int, yaml.Node | None, yaml.Node | None]:
+        """How much of ``path`` exists, with the value node (and key node) reached."""
+        node, key_node = self.root, None
+        for depth, part in enumerate(path):
+            nxt: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == part:
+                        nxt, key_node = v, k
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                nxt, key_node = node.value[part], None
+            if nxt is None:
+                return depth, node, None
+            node = nxt
+        return len(path), node, key_node
 
     def mark(self, path: PathKey, *, key: bool = False) -> Mark | None:
         """Position of the value (or its key) at ``path``; falls back to the nearest parent."""
-        table = self.keys if key else self.values
-        if path in table:
-            return table[path]
-        for cut in range(len(path) - 1, -1, -1):
-            found = self.values.get(path[:cut])
-            if found is not None:
-                return found
-        return None
+        if self.patched:  # inside an alias: the alias's own position, not its anchor's
+            for cut in range(len(path), -1, -1):
+                if path[:cut] in self.patched:
+                    return self.patched[path[:cut]]
+        depth, node, key_node = self._walk(path)
+        if depth == len(path) and key and key_node is not None:
+            return _mark(key_node)
+        return _mark(node) if node is not None else None
 
 
 def format_path(path: PathKey) -> str:
@@ -121,6 +174,7 @@ class _Builder:
         self.problems = problems
         self.text = text
         self.seen: set[int] = set()
+        self.track = "&" in text  # without an anchor there can be no alias to detect
         self.aliases: list[yaml.AliasEvent] | None = None
 
     def problem(self, mark: Mark, path: PathKey, found: str, expected: str, *, value: bool = False) -> None:
@@ -137,6 +191,8 @@ class _Builder:
 
     def skip(self, node: yaml.Node) -> None:
         """Pass over a subtree that is not used, in the order ``build`` would, to keep aliases in step."""
+        if not self.track:
+            return
         if id(node) in self.seen:
             self.next_alias()
             return
@@ -149,65 +205,64 @@ class _Builder:
             for item in node.value:
                 self.skip(item)
 
-    def alias(self, path: PathKey) -> None:
+    def alias(self, path: PathKey, node: yaml.Node) -> None:
         event = self.next_alias()
         at = event.start_mark if event is not None else None
-        mark = (at.line + 1, at.column + 1) if at is not None else self.doc.values[path]
-        self.doc.values[path] = mark
+        mark = (at.line + 1, at.column + 1) if at is not None else _mark(node)
+        self.doc.patched[path] = mark
         found = f"an alias (*{event.anchor})" if event else "an alias"
         self.problem(mark, path, found, "plain values; share settings through profiles or defaults", value=True)
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
-        mark = (node.start_mark.line + 1, node.start_mark.column + 1)
-        self.doc.values[path] = mark
-        if id(node) in self.seen:
-            self.alias(path)
-            return None
-        self.seen.add(id(node))
+        if self.track:
+            if id(node) in self.seen:
+                self.alias(path, node)
+                return None
+            self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.scalar(node, path, mark)
+        return self.scalar(node, path)
 
     def mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        first: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key_mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                key_mark = _mark(key_node)
                 shown = describe(self.build(key_node, (*path, "<key>")))
                 self.problem(key_mark, path, f"key {shown}", "keys that are plain strings")
                 self.skip(value_node)
                 continue
             key = str(key_node.value)
             child = (*path, key)
-            if id(key_node) in self.seen:
-                self.doc.values[child] = key_mark
-                self.alias(child)
-                self.skip(value_node)
-                continue
-            self.seen.add(id(key_node))
+            if self.track:
+                if id(key_node) in self.seen:
+                    self.alias(child, key_node)
+                    self.skip(value_node)
+                    continue
+                self.seen.add(id(key_node))
             if key == "<<" and not key_node.style:
-                self.problem(
-                    key_mark, child, "a YAML merge key (<<)", "every key written out; share settings through profiles"
-                )
+                found = "a YAML merge key (<<)"
+                self.problem(_mark(key_node), child, found, "every key written out; share settings through profiles")
                 self.doc.reported.add(path)
                 self.skip(value_node)
                 continue
-            if key in out:
-                first = self.doc.keys[child]
-                self.problem(key_mark, child, f"duplicate key {key!r} (first at line {first[0]})", "each key once")
+            if key in first:
+                found = f"duplicate key {key!r} (first at line {_mark(first[key])[0]})"
+                self.problem(_mark(key_node), child, found, "each key once")
                 self.skip(value_node)
                 continue
-            self.doc.keys[child] = key_mark
+            first[key] = key_node
             out[key] = self.build(value_node, child)
         return out
 
-    def scalar(self, node: yaml.Node, path: PathKey, mark: Mark) -> Any:
+    def scalar(self, node: yaml.Node, path: PathKey) -> Any:
         tag, text = node.tag, str(node.value)
-        if tag == "tag:yaml.org,2002:str":
+        if tag == _STR:
             return text
-        if tag == "tag:yaml.org,2002:null":
+        if tag == _NULL:
             return None
         if tag == "tag:yaml.org,2002:bool":
             return text.lower() == "true"
@@ -222,9 +277,9 @@ class _Builder:
             try:
                 return dt.date.fromisoformat(text)
             except ValueError:
-                self.problem(mark, path, f"date {text!r}", "a real calendar date YYYY-MM-DD", value=True)
+                self.problem(_mark(node), path, f"date {text!r}", "a real calendar date YYYY-MM-DD", value=True)
                 return text
-        self.problem(mark, path, f"tag {tag!r}", "plain YAML values without explicit tags", value=True)
+        self.problem(_mark(node), path, f"tag {tag!r}", "plain YAML values without explicit tags", value=True)
         return text
 
 
@@ -266,7 +321,7 @@ def _read_one(path: Path, file: str, max_bytes: int, problems: list[Problem]) ->
     except yaml.MarkedYAMLError as err:
         problems.append(_syntax_problem(err, text, file))
         return None
-    doc = Document(file=file, data=None)
+    doc = Document(file=file, data=None, root=node)
     doc.data = _Builder(doc, problems, text).build(node, ())
     if not isinstance(doc.data, dict):
         problems.append(Problem(file, 1, 1, "", describe(doc.data), "a mapping of inventory sections"))

@@ -17,7 +17,7 @@ Layout (see docs/address-plan.md):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
 
@@ -38,25 +38,36 @@ from infra.plan.model import (
 )
 
 
+def size(net: IPNet) -> int:
+    """How many addresses ``net`` holds (plain arithmetic; ipaddress's own property is slow)."""
+    return 1 << (net.max_prefixlen - net.prefixlen)
+
+
+def last(net: IPNet) -> IPAddr:
+    """The last address of ``net``."""
+    value = int(net.network_address) + size(net) - 1
+    return IPv6Address(value) if net.max_prefixlen == 128 else IPv4Address(value)
+
+
 def subnet(base: IPNet, index: int, length: int) -> IPNet | None:
     """The ``index``-th subnet of ``length`` inside ``base``, or None when it does not fit."""
-    if length < base.prefixlen or length > base.max_prefixlen or index < 0:
+    plen, maxlen = base.prefixlen, base.max_prefixlen
+    if length < plen or length > maxlen or index < 0 or index >> (length - plen):
         return None
-    shift = base.max_prefixlen - length
-    if (index + 1) << shift > base.num_addresses:
-        return None
-    start = int(base.network_address) + (index << shift)
-    if isinstance(base, IPv6Network):
-        return IPv6Network((start, length))
-    return IPv4Network((start, length))
+    start = int(base.network_address) + (index << (maxlen - length))
+    return IPv6Network((start, length)) if maxlen == 128 else IPv4Network((start, length))
 
 
 def address(base: IPNet, offset: int) -> IPAddr | None:
     """The address ``offset`` places into ``base``, or None when outside."""
-    if offset < 0 or offset >= base.num_addresses:
+    if offset < 0 or offset >> (base.max_prefixlen - base.prefixlen):
         return None
     value = int(base.network_address) + offset
-    return IPv6Address(value) if isinstance(base, IPv6Network) else IPv4Address(value)
+    return IPv6Address(value) if base.max_prefixlen == 128 else IPv4Address(value)
+
+
+def _end(net: IPNet) -> int:
+    return int(net.network_address) + size(net) - 1
 
 
 def _is_v6(pool: str) -> bool:
@@ -302,10 +313,10 @@ def _overlaps(
     found: list[tuple[Span, tuple[IPNet, str]]] = []
     widest: Span | None = None
     for span in ordered:
-        if widest is not None and int(span[0].network_address) <= int(widest[0].broadcast_address):
+        if widest is not None and int(span[0].network_address) <= _end(widest[0]):
             later, earlier = (span, widest) if blame(span) >= blame(widest) else (widest, span)
             found.append((later, (earlier[0], earlier[1])))
-            if int(span[0].broadcast_address) <= int(widest[0].broadcast_address):
+            if _end(span[0]) <= _end(widest[0]):
                 continue
         widest = span
     return found
@@ -336,8 +347,7 @@ def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) 
                 )
                 continue
             subnets[pool] = net
-        gateways = {p: a for p, n in subnets.items() if (a := address(n, 1)) is not None}
-        out.append(VlanPlan(vlan.name, vlan.id, vlan.index, vlan.role, vlan.zone, subnets, gateways))
+        out.append(VlanPlan(vlan.name, vlan.id, vlan.index, vlan.role, vlan.zone, subnets))
     return tuple(out)
 
 
@@ -396,7 +406,7 @@ def device_plans(
         if mgmt_vlan is not None:
             for pool, net in mgmt_vlan.subnets.items():
                 addr = address(net, device.index)
-                if addr is None or (addr == net.broadcast_address and not _is_v6(pool)):
+                if addr is None or (addr == last(net) and not _is_v6(pool)):
                     planner.fail(
                         site.origin,
                         ("devices",),
@@ -434,7 +444,7 @@ def link_plans(
                     reserved[pool] = r
                     prefixes[pool] = subnet(r, 0, 127)  # type: ignore[assignment]
             elif infra4 is not None:
-                count31 = infra4.num_addresses // 2
+                count31 = size(infra4) // 2
                 p31 = subnet(infra4, count31 - 1 - k, 31)
                 top_device = max((d.index for d in site.devices), default=0)
                 if p31 is None or int(p31.network_address) - int(infra4.network_address) <= top_device:
@@ -449,7 +459,7 @@ def link_plans(
         a_name = devices[link.a].name if link.a in devices else link.a
         b_name = devices[link.b].name if link.b in devices else link.b
         ends_a = {p: n.network_address for p, n in prefixes.items()}
-        ends_b = {p: n.broadcast_address for p, n in prefixes.items()}
+        ends_b = {p: last(n) for p, n in prefixes.items()}
         out.append(LinkPlan(f"{a_name}--{b_name}", a_name, b_name, reserved, prefixes, ends_a, ends_b))
     return tuple(out)
 
@@ -476,7 +486,7 @@ def circuit_plan(circuit: Circuit, planner: Planner) -> LinkPlan:
         length = 64 if _is_v6(pool) else 31
         net = subnet(infra, circuit.id, length)
         if net is None:
-            room = infra.num_addresses >> (infra.max_prefixlen - length)
+            room = size(infra) >> (infra.max_prefixlen - length)
             planner.fail(
                 origin,
                 ("id",),
@@ -494,7 +504,7 @@ def circuit_plan(circuit: Circuit, planner: Planner) -> LinkPlan:
         if site
         else circuit.a.device
     )
-    ce = {p: n.broadcast_address for p, n in prefixes.items()}
+    ce = {p: last(n) for p, n in prefixes.items()}
     gw = {p: n.network_address for p, n in prefixes.items()}
     return LinkPlan(f"circuit-{circuit.id}", device, circuit.gateway, reserved, prefixes, ce, gw, circuit.a.site)
 
@@ -510,37 +520,48 @@ def host_plan(host: Host, sites: dict[str, SitePlan], planner: Planner) -> HostP
     addrs: dict[str, IPAddr] = {}
     for pool, net in vlan.subnets.items():
         addr = address(net, host.id)
-        if addr is None or (not _is_v6(pool) and addr == net.broadcast_address):
+        if addr is None or (not _is_v6(pool) and addr == last(net)):
             origin = planner.inv.origin("hosts", host.name)
             planner.fail(
                 origin,
                 ("id",),
                 f"host id {host.id}",
-                f"an id that fits VLAN {vlan.name!r} {net} (at most {net.num_addresses - 2})",
+                f"an id that fits VLAN {vlan.name!r} {net} (at most {size(net) - 2})",
             )
             continue
         addrs[pool] = addr
     return HostPlan(host.name, host.site, vlan.name, addrs)
 
 
-def _check_unique_addresses(plan: AddressPlan, planner: Planner) -> None:
-    """No two devices or hosts share an address (loopback, management or host address)."""
-    seen: dict[IPAddr, str] = {}
-    users: list[tuple[str, IPAddr, Origin, tuple[str | int, ...]]] = []
+def _address_users(plan: AddressPlan, planner: Planner) -> Iterator[tuple[int, int, str, str, str]]:
+    """(version, address, kind, name, site) of every device loopback, management and host address."""
     for site in plan.sites.values():
         if site.name in planner.bad_sites:
             continue
-        origin = planner.inv.sites[site.name].origin
         for device in site.devices:
-            users += [(f"device {device.name!r}", a, origin, ("devices",)) for a in device.loopbacks.values()]
-            users += [(f"device {device.name!r} (mgmt)", a, origin, ("devices",)) for a in device.mgmt.values()]
+            for addr in device.loopbacks.values():
+                yield addr.version, int(addr), "device", device.name, site.name
+            for addr in device.mgmt.values():
+                yield addr.version, int(addr), "device (mgmt)", device.name, site.name
     for name, host in plan.hosts.items():
-        origin = planner.inv.origin("hosts", name)
-        users += [(f"host {name!r}", a, origin, ("id",)) for a in host.addresses.values()]
-    for who, addr, origin, sub in users:
-        if addr in seen and seen[addr] != who:
-            planner.fail(origin, sub, f"address {addr} of {who}, also used by {seen[addr]}", "a unique address")
-        seen.setdefault(addr, who)
+        for addr in host.addresses.values():
+            yield addr.version, int(addr), "host", name, host.site
+
+
+def _check_unique_addresses(plan: AddressPlan, planner: Planner) -> None:
+    """No two devices or hosts share an address (loopback, management or host address)."""
+    seen: dict[tuple[int, int], tuple[str, str]] = {}
+    for version, value, kind, name, site in _address_users(plan, planner):
+        first = seen.setdefault((version, value), (kind, name))
+        if first == (kind, name):
+            continue
+        addr = IPv6Address(value) if version == 6 else IPv4Address(value)
+        if kind == "host":
+            origin, sub = planner.inv.origin("hosts", name), ("id",)
+        else:
+            origin, sub = planner.inv.sites[site].origin, ("devices",)
+        found = f"address {addr} of {kind} {name!r}, also used by {first[0]} {first[1]!r}"
+        planner.fail(origin, sub, found, "a unique address")
 
 
 def _check_circuit_overlaps(plan: AddressPlan, planner: Planner) -> None:

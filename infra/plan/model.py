@@ -29,7 +29,11 @@ class VlanPlan:
     role: str
     zone: str | None
     subnets: dict[str, IPNet]
-    gateways: dict[str, IPAddr]
+
+    @property
+    def gateways(self) -> dict[str, IPAddr]:
+        """The gateway of each subnet: its first address (``::1``, ``.1``)."""
+        return {p: n.network_address + 1 for p, n in self.subnets.items()}
 
 
 @dataclass(frozen=True, slots=True)
