@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,8 @@ def _generate(data: Path, work: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
 
+    if work.exists():
+        shutil.rmtree(work)
     units_2023 = load_units(data, 2023)
     hanoi = next(p for p in units_2023 if p["code"] == "01")
     write(work / "ha-noi-2023", generate(hanoi, 2023))

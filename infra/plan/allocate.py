@@ -427,7 +427,7 @@ def link_plans(
     """Internal links: a reserved /64 each from the top of the site block, /127 used; /31 from the top of infra_ipv4."""
     out: list[LinkPlan] = []
     devices = {d.short: d for d in site.devices}
-    vlan_indexes = {v.index for v in site.vlans}
+    held: dict[str, dict[int, str]] = {}  # per IPv6 pool: /64 number -> what already has it
     for k, link in enumerate(site.links):
         reserved: dict[str, IPNet] = {}
         prefixes: dict[str, IPNet] = {}
@@ -435,10 +435,13 @@ def link_plans(
             if _is_v6(pool):
                 count = 1 << (64 - block.prefix.prefixlen)
                 number = link.index if link.index is not None else count - 1 - k
-                if number in vlan_indexes:
-                    found = f"link {link.a}--{link.b} on /64 number {number}, which is also a VLAN's"
-                    planner.fail(site.origin, ("profile",), found, "link /64s apart from VLAN /64s")
+                taken = held.setdefault(pool, {0: "the loopbacks'", **{v.index: "a VLAN's" for v in site.vlans}})
+                if number in taken:
+                    found = f"link {link.a}--{link.b} on /64 number {number}, which is also {taken[number]}"
+                    expected = "link /64s apart from the loopback /64, VLAN /64s and one another"
+                    planner.fail(site.origin, ("profile",), found, expected)
                     continue
+                taken[number] = f"link {link.a}--{link.b}'s"
                 r = subnet(block.prefix, number, 64)
                 if r is not None:
                     reserved[pool] = r
