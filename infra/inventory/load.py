@@ -10,6 +10,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from infra._gc import gc_paused
 from infra.errors import InventoryError, Problem
 from infra.inventory.collect import collect
 from infra.inventory.resolve import Inventory, resolve
@@ -36,6 +37,7 @@ def digest_files(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+@gc_paused
 def load(root: Path | str, *, max_file_bytes: int = MAX_FILE_BYTES) -> Inventory:
     """Read, validate and resolve the inventory at ``root`` (a directory of YAML files, or one file)."""
     root = Path(root)

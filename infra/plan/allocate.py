@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
 
+from infra._gc import gc_paused
 from infra.errors import PlanError, Problem
 from infra.inventory.explain import Origin
 from infra.inventory.models import POOLS, Addresses, Circuit, Host, TierBlock
@@ -323,28 +324,23 @@ def _overlaps(
 
 
 def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) -> tuple[VlanPlan, ...]:
-    """A site's VLAN subnets and gateways in every pool it has a block in."""
+    """A site's VLAN subnets in every pool it has a block in (the gateway is each subnet's first address)."""
     out: list[VlanPlan] = []
+    pools = [(pool, _is_v6(pool), block.prefix) for pool, block in blocks.items()]
     for vlan in site.vlans:
         subnets: dict[str, IPNet] = {}
-        for pool, block in blocks.items():
-            if _is_v6(pool) and vlan.ipv6:
-                net = subnet(block.prefix, vlan.index, 64)
-            elif not _is_v6(pool) and vlan.ipv4 is not None:
-                net = subnet(block.prefix, vlan.ipv4.index, vlan.ipv4.prefix)
+        v4 = vlan.ipv4
+        for pool, v6, block in pools:
+            if v6 and vlan.ipv6:
+                net = subnet(block, vlan.index, 64)
+            elif not v6 and v4 is not None:
+                net = subnet(block, v4.index, v4.prefix)
             else:
                 continue
             if net is None:
-                v4 = vlan.ipv4
-                where = (
-                    f"IPv4 /{v4.prefix} number {v4.index}" if v4 and not _is_v6(pool) else f"/64 number {vlan.index}"
-                )
-                planner.fail(
-                    site.origin,
-                    ("profile",),
-                    f"VLAN {vlan.name!r} at {where}, outside site block {block.prefix}",
-                    "VLANs that fit the site block",
-                )
+                where = f"/64 number {vlan.index}" if v6 else f"IPv4 /{v4.prefix} number {v4.index}"  # type: ignore[union-attr]
+                found = f"VLAN {vlan.name!r} at {where}, outside site block {block}"
+                planner.fail(site.origin, ("profile",), found, "VLANs that fit the site block")
                 continue
             subnets[pool] = net
         out.append(VlanPlan(vlan.name, vlan.id, vlan.index, vlan.role, vlan.zone, subnets))
@@ -385,6 +381,10 @@ def _fixed_mgmt(site: EffectiveSite, short: str, fixed: Addresses, planner: Plan
     return out
 
 
+def _addr(v6: bool, value: int) -> IPAddr:
+    return IPv6Address(value) if v6 else IPv4Address(value)
+
+
 def device_plans(
     site: EffectiveSite,
     blocks: dict[str, Block],
@@ -392,75 +392,84 @@ def device_plans(
     infra4: IPNet | None,
     planner: Planner,
 ) -> tuple[DevicePlan, ...]:
-    """Loopbacks and management addresses of a site's devices."""
+    """Loopbacks (/64 number 0, and infra_ipv4) and management addresses (management VLAN) of a site's devices."""
+    loop_bases: list[tuple[str, bool, int, int]] = []  # pool, IPv6?, first address, size
+    for pool, block in blocks.items():
+        if _is_v6(pool):
+            loop_bases.append((pool, True, int(block.prefix.network_address), 1 << 64))
+        elif infra4 is not None:
+            loop_bases.append((pool, False, int(infra4.network_address), size(infra4)))
     mgmt_vlan = next((v for v in vlans if v.role == "management"), None)
+    mgmt_nets = list(mgmt_vlan.subnets.items()) if mgmt_vlan is not None else []
     out: list[DevicePlan] = []
     for device in site.devices:
-        loops: dict[str, IPAddr] = {}
-        for pool, block in blocks.items():
-            base = subnet(block.prefix, 0, 64) if _is_v6(pool) else infra4
-            addr = address(base, device.index) if base is not None else None
-            if addr is not None:
-                loops[pool] = addr
+        i = device.index
+        loops = {pool: _addr(v6, base + i) for pool, v6, base, count in loop_bases if i < count}
         mgmt: dict[str, IPAddr] = {}
-        if mgmt_vlan is not None:
-            for pool, net in mgmt_vlan.subnets.items():
-                addr = address(net, device.index)
-                if addr is None or (addr == last(net) and not _is_v6(pool)):
-                    planner.fail(
-                        site.origin,
-                        ("devices",),
-                        f"device {device.name!r} index {device.index} outside management subnet {net}",
-                        "a device index that fits the management VLAN",
-                    )
-                    continue
-                mgmt[pool] = addr
+        for pool, net in mgmt_nets:
+            count = size(net)
+            if i >= count or (i == count - 1 and not _is_v6(pool)):
+                found = f"device {device.name!r} index {i} outside management subnet {net}"
+                planner.fail(site.origin, ("devices",), found, "a device index that fits the management VLAN")
+                continue
+            mgmt[pool] = _addr(_is_v6(pool), int(net.network_address) + i)
         if device.mgmt is not None:
             mgmt.update(_fixed_mgmt(site, device.short, device.mgmt, planner))
-        out.append(DevicePlan(device.name, device.index, loops, mgmt))
+        out.append(DevicePlan(device.name, i, loops, mgmt))
     return tuple(out)
+
+
+def _link_v6(
+    site: EffectiveSite, k: int, block: IPNet, taken: dict[int, str], planner: Planner
+) -> tuple[IPNet, IPNet] | None:
+    """The reserved /64 of internal link ``k`` in one IPv6 site block, and the /127 used from it."""
+    link = site.links[k]
+    number = link.index if link.index is not None else (1 << (64 - block.prefixlen)) - 1 - k
+    if number in taken:
+        found = f"link {link.a}--{link.b} on /64 number {number}, which is also {taken[number]}"
+        planner.fail(
+            site.origin, ("profile",), found, "link /64s apart from the loopback /64, VLAN /64s and one another"
+        )
+        return None
+    taken[number] = f"link {link.a}--{link.b}'s"
+    reserved = subnet(block, number, 64)
+    if reserved is None:
+        return None
+    return reserved, IPv6Network((int(reserved.network_address), 127))
+
+
+def _link_v4(site: EffectiveSite, k: int, infra4: IPNet, planner: Planner) -> IPNet | None:
+    """The /31 of internal link ``k``, counted down from the top of infra_ipv4, clear of the loopbacks."""
+    p31 = subnet(infra4, size(infra4) // 2 - 1 - k, 31)
+    top_device = max((d.index for d in site.devices), default=0)
+    if p31 is None or int(p31.network_address) - int(infra4.network_address) <= top_device:
+        found = f"{len(site.links)} internal links and device indexes up to {top_device} in {infra4}"
+        planner.fail(site.origin, ("profile",), found, "an infra_ipv4 subnet large enough for loopbacks and /31 links")
+        return None
+    return p31
 
 
 def link_plans(
     site: EffectiveSite, blocks: dict[str, Block], infra4: IPNet | None, planner: Planner
 ) -> tuple[LinkPlan, ...]:
     """Internal links: a reserved /64 each from the top of the site block, /127 used; /31 from the top of infra_ipv4."""
+    if not site.links:
+        return ()
     out: list[LinkPlan] = []
-    devices = {d.short: d for d in site.devices}
-    held: dict[str, dict[int, str]] = {}  # per IPv6 pool: /64 number -> what already has it
+    devices = {d.short: d.name for d in site.devices}
+    taken0 = {0: "the loopbacks'", **{v.index: "a VLAN's" for v in site.vlans}}
+    held = {pool: dict(taken0) for pool in blocks if _is_v6(pool)}  # /64 number -> what already has it
     for k, link in enumerate(site.links):
         reserved: dict[str, IPNet] = {}
         prefixes: dict[str, IPNet] = {}
         for pool, block in blocks.items():
             if _is_v6(pool):
-                count = 1 << (64 - block.prefix.prefixlen)
-                number = link.index if link.index is not None else count - 1 - k
-                taken = held.setdefault(pool, {0: "the loopbacks'", **{v.index: "a VLAN's" for v in site.vlans}})
-                if number in taken:
-                    found = f"link {link.a}--{link.b} on /64 number {number}, which is also {taken[number]}"
-                    expected = "link /64s apart from the loopback /64, VLAN /64s and one another"
-                    planner.fail(site.origin, ("profile",), found, expected)
-                    continue
-                taken[number] = f"link {link.a}--{link.b}'s"
-                r = subnet(block.prefix, number, 64)
-                if r is not None:
-                    reserved[pool] = r
-                    prefixes[pool] = subnet(r, 0, 127)  # type: ignore[assignment]
-            elif infra4 is not None:
-                count31 = size(infra4) // 2
-                p31 = subnet(infra4, count31 - 1 - k, 31)
-                top_device = max((d.index for d in site.devices), default=0)
-                if p31 is None or int(p31.network_address) - int(infra4.network_address) <= top_device:
-                    planner.fail(
-                        site.origin,
-                        ("profile",),
-                        f"{len(site.links)} internal links and device indexes up to {top_device} in {infra4}",
-                        "an infra_ipv4 subnet large enough for loopbacks and /31 links",
-                    )
-                    continue
+                pair = _link_v6(site, k, block.prefix, held[pool], planner)
+                if pair is not None:
+                    reserved[pool], prefixes[pool] = pair
+            elif infra4 is not None and (p31 := _link_v4(site, k, infra4, planner)) is not None:
                 prefixes[pool] = p31
-        a_name = devices[link.a].name if link.a in devices else link.a
-        b_name = devices[link.b].name if link.b in devices else link.b
+        a_name, b_name = devices.get(link.a, link.a), devices.get(link.b, link.b)
         ends_a = {p: n.network_address for p, n in prefixes.items()}
         ends_b = {p: last(n) for p, n in prefixes.items()}
         out.append(LinkPlan(f"{a_name}--{b_name}", a_name, b_name, reserved, prefixes, ends_a, ends_b))
@@ -553,6 +562,12 @@ def _address_users(plan: AddressPlan, planner: Planner) -> Iterator[tuple[int, i
 
 def _check_unique_addresses(plan: AddressPlan, planner: Planner) -> None:
     """No two devices or hosts share an address (loopback, management or host address)."""
+    every = [
+        a for s in plan.sites.values() for d in s.devices for group in (d.loopbacks, d.mgmt) for a in group.values()
+    ]
+    every += [a for h in plan.hosts.values() for a in h.addresses.values()]
+    if len(set(every)) == len(every):
+        return  # the usual case; the detailed pass below names the culprits
     seen: dict[tuple[int, int], tuple[str, str]] = {}
     for version, value, kind, name, site in _address_users(plan, planner):
         first = seen.setdefault((version, value), (kind, name))
@@ -589,6 +604,7 @@ def _check_circuit_overlaps(plan: AddressPlan, planner: Planner) -> None:
                 planner.fail(origin, ("prefixes", pool), found, "link prefixes that overlap nothing else")
 
 
+@gc_paused
 def make_plan(inv: Inventory) -> AddressPlan:
     """Plan every address of the province, or raise :class:`PlanError` with every problem found."""
     planner = Planner(inv)
