@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra._gc import gc_paused
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"phu-yen-2023": 0.5, "ha-noi-2023": 1.0, "all-34-2025": 5.0}
 
@@ -83,9 +85,12 @@ def _jsonschema_once(paths: list[Path]) -> dict[str, int]:
 
 
 def measure(case: str, tool: str, work: Path, repeat: int) -> dict[str, Any]:
-    """Run one case in this process: the first (cold) run, then ``repeat`` warm runs."""
+    """Run one case in this process: the first (cold) run, then ``repeat`` warm runs.
+
+    Both tools run with the cyclic garbage collector paused, as the ``hatang`` command runs.
+    """
     paths = _inventories(case, work)
-    once = _hatang_once if tool == "hatang" else _jsonschema_once
+    once = gc_paused(_hatang_once if tool == "hatang" else _jsonschema_once)
     start = time.perf_counter()
     counts = once(paths)
     cold = time.perf_counter() - start

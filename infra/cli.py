@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from infra import __version__
+from infra._gc import gc_paused
 from infra.errors import Problem, ProblemsError, ToolError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     style = getattr(args, "format", "text")
     style = style if style in ("json", "github") else "text"
     try:
-        code: int = args.func(args, out)
+        code: int = gc_paused(args.func)(args, out)
         return code
     except ProblemsError as exc:
         report_problems(exc, style, out if style == "json" else err)
