@@ -13,7 +13,7 @@ from conftest import InventoryFiles, dump_yaml
 from infra.errors import PlanError, Problem, ProblemsError
 from infra.inventory import Inventory, load
 from infra.plan import AddressPlan, make_plan
-from infra.plan.allocate import address, subnet
+from infra.plan.arith import address, subnet
 from infra.plan.model import IPNet
 from infra.plan.report import to_json
 

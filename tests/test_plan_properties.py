@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from infra.errors import PlanError
 from infra.inventory import load
 from infra.plan import AddressPlan, SitePlan, make_plan
-from infra.plan.allocate import subnet
+from infra.plan.arith import subnet
 from infra.plan.model import IPNet
 
 GUA = {40: "2001:db8:5400::/40", 44: "2001:db8:5400::/44", 48: "2001:db8:54::/48"}
