@@ -13,11 +13,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from infra import __version__
 from infra._gc import gc_paused
 from infra.errors import Problem, ProblemsError, ToolError
+
+if TYPE_CHECKING:
+    from infra.inventory import Inventory
+    from infra.plan import AddressPlan
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 DEFAULT_INVENTORY = "inventory"
@@ -54,7 +58,7 @@ def report_problems(err: ProblemsError, style: str, out: TextIO) -> None:
     out.write(f"hatang: {err}; nothing was changed\n")
 
 
-def _load_and_plan(path: str):  # type: ignore[no-untyped-def]
+def _load_and_plan(path: str) -> tuple[Inventory, AddressPlan]:
     from infra.inventory import load
     from infra.plan import make_plan
 

@@ -127,14 +127,16 @@ def _merge_devices(site: Site, profile: Profile | None, defaults: Defaults) -> t
         )
     for change in site.devices:
         old = merged.get(change.name)
-        if old is None and (change.index is None or change.role is None):
+        index = change.index if change.index is not None else (old.index if old else None)
+        role = change.role or (old.role if old else None)
+        if index is None or role is None:
             continue  # reported by validation: a new device needs index and role
         merged[change.name] = Device(
             name=f"{site.name}-{change.name}",
             short=change.name,
             site=site.name,
-            index=change.index if change.index is not None else old.index,  # type: ignore[union-attr]
-            role=change.role or old.role,  # type: ignore[union-attr]
+            index=index,
+            role=role,
             platform=change.platform or (old.platform if old else defaults.platform),
             model=change.model or (old.model if old else None),
             mgmt=change.mgmt,

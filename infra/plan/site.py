@@ -32,7 +32,9 @@ def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) 
             else:
                 continue
             if net is None:
-                where = f"/64 number {vlan.index}" if v6 else f"IPv4 /{v4.prefix} number {v4.index}"  # type: ignore[union-attr]
+                where = (
+                    f"IPv4 /{v4.prefix} number {v4.index}" if v4 is not None and not v6 else f"/64 number {vlan.index}"
+                )
                 found = f"VLAN {vlan.name!r} at {where}, outside site block {block}"
                 planner.fail(site.origin, ("profile",), found, "VLANs that fit the site block")
                 continue
