@@ -363,3 +363,26 @@ def test_find_files_directory_without_yaml(tmp_path: Path) -> None:
     files, problems = find_files(tmp_path)
     assert files == []
     assert [p.found for p in problems] == ["a directory without YAML files"]
+
+
+@pytest.mark.parametrize(
+    "text", ["sites: " + "[" * 200_000 + "]" * 200_000, "a:\n" + "".join(" " * i + "- \n" for i in range(2, 400))]
+)
+def test_hostile_nesting_is_a_problem_not_a_crash(tmp_path: Path, text: str) -> None:
+    # libyaml's composer recurses in C: 50,000 levels used to end the process with SIGSEGV
+    _, problems = read(tmp_path, text)
+    assert len(problems) == 1
+    assert "nesting deeper than 64 levels" in problems[0].found
+    assert problems[0].line is not None
+
+
+def test_ordinary_files_skip_the_exact_depth_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from infra.inventory import source
+
+    def forbidden(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the event walk ran for a shallow file")
+
+    monkeypatch.setattr(yaml, "parse", forbidden)
+    assert source._too_deep("sites:\n  - {name: a, devices: [{name: ce1}]}\n") is None

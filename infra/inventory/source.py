@@ -21,6 +21,7 @@ import yaml
 from infra.errors import Problem
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 64
 YAML_SUFFIXES = (".yaml", ".yml")
 
 PathKey = tuple[str | int, ...]
@@ -314,12 +315,8 @@ def _read_one(path: Path, file: str, max_bytes: int, problems: list[Problem]) ->
         found = "an empty file" if not text.strip() else "a file with only comments"
         problems.append(Problem(file, 1, 1, "", found, "a mapping of inventory sections"))
         return Document(file=file, data={})  # nothing in it can be missed by the other files' checks
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        if node is None:
-            raise yaml.MarkedYAMLError(problem="no document")
-    except yaml.MarkedYAMLError as err:
-        problems.append(_syntax_problem(err, text, file))
+    node = _compose(text, file, problems)
+    if node is None:
         return None
     doc = Document(file=file, data=None, root=node)
     doc.data = _Builder(doc, problems, text).build(node, ())
@@ -327,6 +324,62 @@ def _read_one(path: Path, file: str, max_bytes: int, problems: list[Problem]) ->
         problems.append(Problem(file, 1, 1, "", describe(doc.data), "a mapping of inventory sections"))
         return None
     return doc
+
+
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_BLOCK_PREFIX = re.compile(r"^[ \t?-]*", re.MULTILINE)
+
+
+def _depth_bound(text: str) -> int:
+    """A cheap upper bound of the nesting depth: flow brackets plus the widest block-indentation prefix."""
+    depth = top = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+        top = max(top, depth)
+    return top + max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where nesting first goes deeper than MAX_DEPTH, if it does (libyaml's composer recurses in C).
+
+    The exact check walks the parser's events, without recursion; it runs only when the cheap bound
+    says the file could be that deep, which no real inventory is.
+    """
+    if _depth_bound(text) <= MAX_DEPTH:
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            mark = event.start_mark
+            if depth > MAX_DEPTH and mark is not None:
+                return (mark.line + 1, mark.column + 1)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+    return None
+
+
+def _compose(text: str, file: str, problems: list[Problem]) -> yaml.Node | None:
+    """The file's node tree, or None with the reason recorded (syntax, control characters, depth)."""
+    try:
+        deep = _too_deep(text)
+        if deep is not None:
+            problems.append(Problem(file, *deep, "", f"nesting deeper than {MAX_DEPTH} levels", "a shallower file"))
+            return None
+        node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        if node is None:
+            raise yaml.MarkedYAMLError(problem="no document")
+        return node
+    except yaml.MarkedYAMLError as err:
+        problems.append(_syntax_problem(err, text, file))
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        column = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        found = f"the control character U+{err.character:04X}" if isinstance(err.character, int) else "a bad character"
+        problems.append(Problem(file, line, column, "", found, "printable text (YAML forbids control characters)"))
+    except yaml.YAMLError as err:
+        problems.append(Problem(file, 1, 1, "", f"a YAML error ({err})", "valid YAML"))
+    return None
 
 
 def _syntax_problem(err: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
