@@ -115,7 +115,7 @@ def explain_site(plan: AddressPlan, inv: Inventory, name: str) -> str:
     lines.append("VLANs (IPv6: /64 number 'index' of the site block):")
     for v in site.vlans:
         nets = ", ".join(f"{p} {n}" for p, n in v.subnets.items()) or "no subnets"
-        lines.append(f"  {v.name:<10} vlan {v.vlan_id:<5} index {v.index:<6} {nets}")
+        lines.append(f"  {v.name:<10} vlan {v.vlan_id:<5} index {v.index:<#6x} {nets}")
     lines.append("devices (loopback host part = device index, in /64 number 0 and in infra_ipv4):")
     for d in site.devices:
         loops = ", ".join(f"{p} {a}" for p, a in d.loopbacks.items())
