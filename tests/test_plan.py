@@ -633,3 +633,15 @@ def test_golden_plan_phu_yen(golden: Callable[[str, str], None]) -> None:
     if not (sample / "province.yaml").exists():
         pytest.skip("the sample inventory/ is not there yet")
     golden("plan/phu-yen.json", to_json(make_plan(load(sample))))
+
+
+def test_vlan_declared_on_the_site_that_does_not_fit_is_located_there(
+    load_inventory: Loader, mini: dict[str, dict[str, Any]]
+) -> None:
+    site = next(s for s in mini["sites.yaml"]["sites"] if s["name"] == "phuong-1")
+    site["vlans"] = [{"name": "iot", "id": 60, "index": 0x100}]  # a /56 holds /64 numbers 0..0xff only
+    err = plan_error(load_inventory, mini)
+    (problem,) = err.problems
+    assert problem.file is not None and problem.file.endswith("sites.yaml")
+    assert problem.path.endswith(".vlans[0].index")
+    assert "VLAN 'iot' at /64 number 256, outside site block 2001:db8:5440:100::/56" in problem.found

@@ -17,6 +17,14 @@ from infra.plan.carve import Planner
 from infra.plan.model import Block, DevicePlan, HostPlan, IPAddr, IPNet, LinkPlan, SitePlan, VlanPlan
 
 
+def _vlan_field(site: EffectiveSite, name: str, v6: bool) -> tuple[str | int, ...]:
+    """Where a VLAN of this site was declared: the site's own entry if it has one, else its profile."""
+    for i, vlan in enumerate(site.spec.vlans):
+        if vlan.name == name:
+            return ("vlans", i, "index") if v6 else ("vlans", i, "ipv4")
+    return ("profile",)
+
+
 def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) -> tuple[VlanPlan, ...]:
     """A site's VLAN subnets in every pool it has a block in (the gateway is each subnet's first address)."""
     out: list[VlanPlan] = []
@@ -36,7 +44,7 @@ def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) 
                     f"IPv4 /{v4.prefix} number {v4.index}" if v4 is not None and not v6 else f"/64 number {vlan.index}"
                 )
                 found = f"VLAN {vlan.name!r} at {where}, outside site block {block}"
-                planner.fail(site.origin, ("profile",), found, "VLANs that fit the site block")
+                planner.fail(site.origin, _vlan_field(site, vlan.name, v6), found, "VLANs that fit the site block")
                 continue
             subnets[pool] = net
         out.append(VlanPlan(vlan.name, vlan.id, vlan.index, vlan.role, vlan.zone, subnets))
