@@ -642,6 +642,7 @@ def test_vlan_declared_on_the_site_that_does_not_fit_is_located_there(
     site["vlans"] = [{"name": "iot", "id": 60, "index": 0x100}]  # a /56 holds /64 numbers 0..0xff only
     err = plan_error(load_inventory, mini)
     (problem,) = err.problems
-    assert problem.file is not None and problem.file.endswith("sites.yaml")
+    assert problem.file is not None
+    assert problem.file.endswith("sites.yaml")
     assert problem.path.endswith(".vlans[0].index")
     assert "VLAN 'iot' at /64 number 256, outside site block 2001:db8:5440:100::/56" in problem.found
