@@ -49,7 +49,9 @@ class Collected:
         yield from self.items[section]
 
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {name: TypeAdapter(model) for name, model in SECTION_ITEMS.items()}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(model) for name, model in (*SECTION_ITEMS.items(), *SINGLE_SECTIONS.items())
+}
 
 
 def _validate(model: type[Model], adapter: TypeAdapter[Any], raw: Any, origin: Origin) -> tuple[Any, list[Problem]]:
@@ -66,7 +68,7 @@ def _single(out: Collected, doc: Document, section: str, raw: Any) -> None:
         out.problems.append(origin.problem((), f"a second '{section}' section (first at {first})", "it once", key=True))
         return
     model = SINGLE_SECTIONS[section]
-    value, problems = _validate(model, TypeAdapter(model), raw, origin)
+    value, problems = _validate(model, _ADAPTERS[section], raw, origin)
     out.problems.extend(problems)
     if value is not None:
         out.singles[section] = Located(value, origin)
