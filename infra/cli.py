@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 a check or operation failed; 2 bad input (inventory, pl
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from infra import __version__
 from infra._gc import gc_paused
-from infra.errors import Problem, ProblemsError, ToolError
+from infra.errors import Problem, ProblemsError, ToolError, did_you_mean
 
 if TYPE_CHECKING:
     from infra.inventory import Inventory
@@ -93,9 +92,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     inv, plan = _load_and_plan(args.path)
     if args.site is not None:
         if args.site not in plan.sites:
-            close = difflib.get_close_matches(args.site, list(plan.sites), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            expected = f"the name of a site of the inventory{hint}"
+            expected = f"the name of a site of the inventory{did_you_mean(args.site, plan.sites)}"
             raise ProblemsError([Problem("<command line>", None, None, "--site", repr(args.site), expected)])
         if args.format == "json":
             text = json.dumps({args.site: plan.to_dict()["sites"][args.site]}, indent=2, ensure_ascii=False) + "\n"

@@ -5,7 +5,15 @@ Library code raises these; only the command line turns them into exit codes.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def did_you_mean(value: str, names: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``names`` to ``value``, or nothing."""
+    close = difflib.get_close_matches(value, list(names), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,13 @@ valid items still go on to the semantic checks.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from infra.errors import Problem
+from infra.errors import Problem, did_you_mean
 from infra.inventory.explain import Origin, problems_from
 from infra.inventory.models import SECTION_ITEMS, SINGLE_SECTIONS, Model
 from infra.inventory.source import Document, describe
@@ -101,9 +100,7 @@ def collect(docs: list[Document]) -> Collected:
             elif section in SECTION_ITEMS:
                 _listed(out, doc, section, raw)
             else:
-                close = difflib.get_close_matches(section, SECTIONS, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                expected = "one of the sections " + ", ".join(SECTIONS) + hint
+                expected = "one of the sections " + ", ".join(SECTIONS) + did_you_mean(section, SECTIONS)
                 out.problems.append(
                     Origin(doc, (section,)).problem((), f"unknown section {section!r}", expected, key=True)
                 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import types
@@ -13,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from infra.errors import Problem
+from infra.errors import Problem, did_you_mean
 from infra.inventory.source import Document, PathKey, describe, format_path
 
 SECRET_KEY_RE = re.compile(r"pass|secret|community|token|psk|private|(^|[-_])key($|[-_])", re.IGNORECASE)
@@ -95,8 +94,7 @@ def allowed_keys(model: type[BaseModel] | None, unknown: str | None = None) -> s
     if model is None:
         return "a known key"
     names = sorted(f.alias or n for n, f in model.model_fields.items())
-    close = difflib.get_close_matches(unknown, names, n=1) if unknown is not None else []
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(unknown, names) if unknown is not None else ""
     return "one of the keys " + ", ".join(names) + hint
 
 

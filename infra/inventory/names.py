@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 
-from infra.errors import Problem
+from infra.errors import Problem, did_you_mean
 from infra.inventory.collect import Collected
 from infra.inventory.explain import Origin
 from infra.inventory.models import Model
@@ -27,14 +26,8 @@ class Refs:
         if value is None or value in self.names or value in self.invalid:
             return []
         a = "an" if self.what[0] in "aeiou" else "a"
-        close = hint(value, self.names)
+        close = did_you_mean(value, self.names)
         return [origin.problem(sub, f"{value!r}, which is not {a} {self.what}", f"the name of {a} {self.what}{close}")]
-
-
-def hint(value: str, names: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``names``, or nothing."""
-    close = difflib.get_close_matches(value, list(names), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _duplicates(

@@ -11,11 +11,11 @@ from collections import Counter
 from ipaddress import IPv4Network, IPv6Network
 from typing import cast
 
-from infra.errors import Problem
+from infra.errors import Problem, did_you_mean
 from infra.inventory.collect import Collected
 from infra.inventory.explain import Origin
 from infra.inventory.models import Defaults, EndpointSet, Host, Profile, V4Subnet
-from infra.inventory.names import Refs, check_duplicates, hint, unique_in
+from infra.inventory.names import Refs, check_duplicates, unique_in
 from infra.inventory.resolve import ENDPOINT_KINDS, EffectiveSite, Inventory
 
 PathKey = tuple[str | int, ...]
@@ -239,7 +239,7 @@ def check_hosts(inv: Inventory, collected: Collected) -> list[Problem]:
                 origin.problem(
                     ("zone",),
                     f"zone {host.zone!r}, which site {host.site!r} does not have",
-                    f"one of {zones}{hint(host.zone, zones)}",
+                    f"one of {zones}{did_you_mean(host.zone, zones)}",
                 )
             )
         elif host.vlan is None and len(vlans) > 1:

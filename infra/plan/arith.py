@@ -25,6 +25,11 @@ def last(net: IPNet) -> IPAddr:
     return IPv6Address(value) if net.max_prefixlen == 128 else IPv4Address(value)
 
 
+def capacity(blocks: tuple[IPNet, ...], site_length: int) -> int:
+    """How many sites of ``/site_length`` the tier blocks hold together."""
+    return len(blocks) << (site_length - blocks[0].prefixlen) if blocks else 0
+
+
 def subnet(base: IPNet, index: int, length: int) -> IPNet | None:
     """The ``index``-th subnet of ``length`` inside ``base``, or None when it does not fit."""
     plen, maxlen = base.prefixlen, base.max_prefixlen

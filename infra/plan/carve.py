@@ -12,7 +12,7 @@ from infra.errors import Problem
 from infra.inventory.explain import Origin
 from infra.inventory.models import TierBlock
 from infra.inventory.resolve import EffectiveSite, Inventory
-from infra.plan.arith import Span, inside, is_v6, overlaps, position, subnet
+from infra.plan.arith import Span, capacity, inside, is_v6, overlaps, position, subnet
 from infra.plan.model import Block, IPNet
 
 
@@ -174,7 +174,7 @@ class Planner:
     def _exhausted(self, tier: str, pool: str, sites: list[EffectiveSite]) -> None:
         spec: TierBlock = getattr(self.inv.tiers[tier].addressing, pool)
         blocks = self.tier_blocks[tier][pool]
-        room = len(blocks) * (1 << (spec.site - blocks[0].prefixlen))
+        room = capacity(blocks, spec.site)
         count = sum(1 for s in self.inv.sites.values() if s.spec.tier == tier)
         names = ", ".join(s.name for s in sites[:3]) + (" ..." if len(sites) > 3 else "")
         found = f"demand for {count} sites of /{spec.site} in tier {tier!r}, {len(sites)} with ids >= {room} ({names})"

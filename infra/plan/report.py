@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from infra.inventory.resolve import Inventory
+from infra.plan.arith import capacity
 from infra.plan.model import AddressPlan, SitePlan
 
 POOL_ORDER = ("gua", "ula", "ipv4")
@@ -57,7 +58,7 @@ def to_csv(plan: AddressPlan) -> str:
 def _capacity(plan: AddressPlan, inv: Inventory, tier: str, pool: str) -> int:
     blocks = plan.tiers[tier].get(pool, ())
     spec = getattr(inv.tiers[tier].addressing, pool)
-    return len(blocks) * (1 << (spec.site - blocks[0].prefixlen)) if blocks else 0
+    return capacity(blocks, spec.site)
 
 
 def summary(plan: AddressPlan, inv: Inventory) -> str:
