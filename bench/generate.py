@@ -363,6 +363,9 @@ SECRETS = (
     ("snmp-auth", "HATANG_SNMP_AUTH", "SNMPv3 authentication passphrase"),
     ("snmp-priv", "HATANG_SNMP_PRIV", "SNMPv3 privacy passphrase"),
     ("tacacs-key", "HATANG_TACACS_KEY", "TACACS+ shared key of the AAA servers"),
+    ("admin-hash", "HATANG_ADMIN_HASH", "password hash (not the password) of the break-glass account"),
+    ("ospf-key", "HATANG_OSPF_KEY", "OSPF authentication key inside sites"),
+    ("bgp-tslcd", "HATANG_BGP_TSLCD", "BGP session key agreed with the gateways' operator"),
 )
 
 # --- text helpers -------------------------------------------------------------------------------------------------
@@ -632,6 +635,8 @@ DEFAULTS = (
     "    aaa: [aaa-1, aaa-2]",
     "    snmp-manager: [nms-1]",
     "  snmp: {user: nms, auth: snmp-auth, priv: snmp-priv}",
+    "  admin: {user: netadmin, secret: admin-hash}",
+    "  ospf_secret: ospf-key",
 )
 
 
@@ -754,7 +759,7 @@ def gateways_file(ctx: Ctx) -> str:
     body = ["gateways:"]
     for n, g in enumerate(ctx.gateways, start=1):
         label = q(f"Cổng kết nối MTSLCD {ctx.name} {n}")
-        body.append(f"  - {flow(name=g, label=label, asn=64600, operator=q(OPERATOR))}")
+        body.append(f"  - {flow(name=g, label=label, asn=64600, operator=q(OPERATOR), bgp_secret='bgp-tslcd')}")
     head = [
         f"Connection gateways (cổng kết nối) of the specialised data network (MTSLCD) in {ctx.name}.",
         f"Run by {OPERATOR}; the gateways' ASN is fictional.",

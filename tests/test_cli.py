@@ -129,8 +129,8 @@ def test_validate_text_reports_every_problem(bad_inventory: Path, monkeypatch: p
     assert lines[-1] == "hatang: the inventory has 3 problems; nothing was changed"
     assert lines[:-1] == [
         "dc.yaml:9:12: systems[0].level: found integer 6; expected a value of at most 5",
-        "extra.yaml:2:61: gateways[0].opertor: found unknown key 'opertor'; expected one of the keys asn, label, name, "
-        "operator (did you mean 'operator'?)",
+        "extra.yaml:2:61: gateways[0].opertor: found unknown key 'opertor'; expected one of the keys asn, "
+        "bgp_secret, label, name, operator (did you mean 'operator'?)",
         "sites.yaml:3:71: sites[1].tier: found 'agencies', which is not a tier; expected the name of a tier "
         "(did you mean 'agency'?)",
     ]
@@ -166,7 +166,7 @@ def test_validate_github_annotations(bad_inventory: Path, monkeypatch: pytest.Mo
     assert annotations == [
         "::error file=dc.yaml,line=9,col=12::systems[0].level: found integer 6; expected a value of at most 5",
         "::error file=extra.yaml,line=2,col=61::gateways[0].opertor: found unknown key 'opertor'; expected one of "
-        "the keys asn, label, name, operator (did you mean 'operator'?)",
+        "the keys asn, bgp_secret, label, name, operator (did you mean 'operator'?)",
         "::error file=sites.yaml,line=3,col=71::sites[1].tier: found 'agencies', which is not a tier; expected the "
         "name of a tier (did you mean 'agency'?)",
     ]

@@ -29,9 +29,7 @@ def test_generated_province_validates_and_plans(tmp_path: Path, year: int, code:
     inv = load(tmp_path)
     plan = make_plan(inv)
     communes = [s for s in inv.sites.values() if s.tier is not None and s.tier.kind == "commune"]
-    expected = (
-        sum(len(d["communes"]) for d in province["districts"]) if year == 2023 else len(province["communes"])
-    )
+    expected = sum(len(d["communes"]) for d in province["districts"]) if year == 2023 else len(province["communes"])
     assert len(communes) == expected
     assert {s.spec.code for s in communes} == (
         {c["code"] for d in province["districts"] for c in d["communes"]}

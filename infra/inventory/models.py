@@ -81,6 +81,8 @@ DeviceRole = Literal["ce", "wan-edge", "internet-edge", "core", "firewall", "acc
 TierKind = Literal["datacenter", "agency", "district", "commune", "other"]
 VlanRole = Literal["lan", "management", "server", "voice", "camera", "wifi", "video"]
 EndpointKind = Literal["syslog", "ntp", "dns", "aaa", "snmp-manager"]
+Mtu = Annotated[int, Field(ge=1280, le=9216)]
+Area = Annotated[int, Field(ge=0, le=4294967295)]
 PoolName = Literal["gua", "ula", "ipv4"]
 POOLS: tuple[PoolName, ...] = ("gua", "ula", "ipv4")
 
@@ -187,6 +189,8 @@ class ProfileDevice(Model):
     role: DeviceRole
     platform: Platform | None = None
     model: str | None = None
+    mtu: Mtu | None = Field(default=None, description="MTU of its routed interfaces; default 1500")
+    ospf_area: Area | None = Field(default=None, description="OSPF area of its interfaces; default 0 (backbone)")
 
 
 class InternalLink(Model):
@@ -247,6 +251,8 @@ class SiteDevice(Model):
     role: DeviceRole | None = None
     platform: Platform | None = None
     model: str | None = None
+    mtu: Mtu | None = Field(default=None, description="MTU of its routed interfaces; default 1500")
+    ospf_area: Area | None = Field(default=None, description="OSPF area of its interfaces; default 0 (backbone)")
     mgmt: Addresses | None = Field(default=None, description="management addresses already in use")
 
 
@@ -284,6 +290,7 @@ class Gateway(Model):
     label: Label
     asn: int = Field(ge=1, le=4294967294)
     operator: Label = Field(description="who runs it, e.g. Cục Bưu điện Trung ương")
+    bgp_secret: Name | None = Field(default=None, description="BGP session key agreed with the gateway, by secret name")
 
 
 class CircuitEnd(Model):
@@ -409,12 +416,21 @@ class Snmp(Model):
     priv: Name
 
 
+class Admin(Model):
+    """The one local (break-glass) account of every device; its password hash is a secret."""
+
+    user: Name
+    secret: Name = Field(description="secret holding the account's password hash (never the password)")
+
+
 class Defaults(Model):
     """Inventory-wide defaults, the last step of inheritance."""
 
     platform: Platform = "frr"
     endpoints: EndpointSet | None = None
     snmp: Snmp | None = None
+    admin: Admin | None = None
+    ospf_secret: Name | None = Field(default=None, description="OSPF authentication key, by secret name")
 
 
 SECTION_ITEMS: dict[str, type[Model]] = {

@@ -58,6 +58,8 @@ class Device:
     platform: Platform
     model: str | None
     mgmt: Addresses | None
+    mtu: int = 1500
+    ospf_area: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,8 @@ def _merge_devices(site: Site, profile: Profile | None, defaults: Defaults) -> t
             platform=d.platform or defaults.platform,
             model=d.model,
             mgmt=None,
+            mtu=d.mtu or 1500,
+            ospf_area=d.ospf_area or 0,
         )
     for change in site.devices:
         old = merged.get(change.name)
@@ -140,6 +144,8 @@ def _merge_devices(site: Site, profile: Profile | None, defaults: Defaults) -> t
             platform=change.platform or (old.platform if old else defaults.platform),
             model=change.model or (old.model if old else None),
             mgmt=change.mgmt,
+            mtu=change.mtu or (old.mtu if old else 1500),
+            ospf_area=change.ospf_area if change.ospf_area is not None else (old.ospf_area if old else 0),
         )
     return tuple(sorted(merged.values(), key=lambda d: d.index))
 

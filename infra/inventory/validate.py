@@ -288,6 +288,11 @@ def check_endpoints(inv: Inventory, collected: Collected) -> list[Problem]:
         if spec.snmp is not None:
             out += secrets.check(defaults.origin, ("snmp", "auth"), spec.snmp.auth)
             out += secrets.check(defaults.origin, ("snmp", "priv"), spec.snmp.priv)
+        if spec.admin is not None:
+            out += secrets.check(defaults.origin, ("admin", "secret"), spec.admin.secret)
+        out += secrets.check(defaults.origin, ("ospf_secret",), spec.ospf_secret)
+    for name, gateway in inv.gateways.items():
+        out += secrets.check(inv.origin("gateways", name), ("bgp_secret",), gateway.bgp_secret)
     for name, profile in inv.profiles.items():
         origin = inv.origin("profiles", name)
         out += check_endpoint_set(profile.endpoints, origin, ("endpoints",), inv, collected)
