@@ -468,7 +468,11 @@ def assert_vlans_contained(site: SitePlan) -> None:
             assert inside(net, site.blocks[pool].prefix)
             if pool != "ipv4":
                 assert net == subnet(site.blocks[pool].prefix, vlan.index, 64)
-            assert vlan.gateways[pool] == net.network_address + 1
+            gateway = vlan.gateways[pool]
+            assert gateway in net
+            assert gateway != net.network_address
+            if vlan.role != "management":
+                assert gateway == net.network_address + 1
 
 
 def assert_loopbacks_contained(site: SitePlan, infra4: IPNet) -> None:

@@ -21,7 +21,7 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class VlanPlan:
-    """A VLAN's subnets (per pool) and its gateway addresses."""
+    """A VLAN's subnets (per pool) and its gateway addresses (see ``site.vlan_gateways``)."""
 
     name: str
     vlan_id: int
@@ -29,11 +29,7 @@ class VlanPlan:
     role: str
     zone: str | None
     subnets: dict[str, IPNet]
-
-    @property
-    def gateways(self) -> dict[str, IPAddr]:
-        """The gateway of each subnet: its first address (``::1``, ``.1``)."""
-        return {p: n.network_address + 1 for p, n in self.subnets.items()}
+    gateways: dict[str, IPAddr] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

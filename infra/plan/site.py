@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from ipaddress import IPv6Network
 
-from infra.inventory.models import Addresses, Host
-from infra.inventory.resolve import EffectiveSite
+from infra.inventory.models import Addresses, Host, Vlan
+from infra.inventory.resolve import Device, EffectiveSite
 from infra.plan.arith import address, is_v6, last, make_address, size, subnet
 from infra.plan.carve import Planner
 from infra.plan.model import Block, DevicePlan, HostPlan, IPAddr, IPNet, LinkPlan, SitePlan, VlanPlan
@@ -25,10 +25,38 @@ def _vlan_field(site: EffectiveSite, name: str, v6: bool) -> tuple[str | int, ..
     return ("profile",)
 
 
+GATEWAY_ROLES = ("core", "ce", "wan-edge", "firewall", "internet-edge")
+
+
+def gateway_devices(site: EffectiveSite) -> tuple[Device, ...]:
+    """The devices that route a site's VLANs: its cores, else its CE, else the first router by role order."""
+    for role in GATEWAY_ROLES:
+        found = tuple(d for d in site.devices if d.role == role)
+        if found:
+            return found
+    return site.devices[:1]
+
+
+def vlan_gateways(vlan: Vlan, subnets: dict[str, IPNet], routers: tuple[Device, ...]) -> dict[str, IPAddr]:
+    """The gateway address of each of a VLAN's subnets.
+
+    A user VLAN's gateway is its first address (``::1``, ``.1``); with two or more gateway devices that
+    is the VRRP address and the devices take ``::2``, ``::3``... The management VLAN's host part is the
+    device index, so its gateway is the one gateway device's own management address, or with two or
+    more (VRRP) the subnet's last usable address.
+    """
+    if vlan.role != "management":
+        return {p: n.network_address + 1 for p, n in subnets.items()}
+    if len(routers) == 1:
+        return {p: n.network_address + routers[0].index for p, n in subnets.items()}
+    return {p: n.broadcast_address - 1 for p, n in subnets.items()}
+
+
 def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) -> tuple[VlanPlan, ...]:
-    """A site's VLAN subnets in every pool it has a block in (the gateway is each subnet's first address)."""
+    """A site's VLAN subnets in every pool it has a block in, with their gateways."""
     out: list[VlanPlan] = []
     pools = [(pool, is_v6(pool), block.prefix) for pool, block in blocks.items()]
+    routers = gateway_devices(site)
     for vlan in site.vlans:
         subnets: dict[str, IPNet] = {}
         v4 = vlan.ipv4
@@ -47,7 +75,8 @@ def vlan_plans(site: EffectiveSite, blocks: dict[str, Block], planner: Planner) 
                 planner.fail(site.origin, _vlan_field(site, vlan.name, v6), found, "VLANs that fit the site block")
                 continue
             subnets[pool] = net
-        out.append(VlanPlan(vlan.name, vlan.id, vlan.index, vlan.role, vlan.zone, subnets))
+        gateways = vlan_gateways(vlan, subnets, routers)
+        out.append(VlanPlan(vlan.name, vlan.id, vlan.index, vlan.role, vlan.zone, subnets, gateways))
     return tuple(out)
 
 
@@ -188,13 +217,13 @@ def host_plan(host: Host, sites: dict[str, SitePlan], planner: Planner) -> HostP
     addrs: dict[str, IPAddr] = {}
     for pool, net in vlan.subnets.items():
         addr = address(net, host.id)
-        if addr is None or (not is_v6(pool) and addr == last(net)):
+        if addr is None or (not is_v6(pool) and addr == last(net)) or addr == vlan.gateways.get(pool):
             origin = planner.inv.origin("hosts", host.name)
             planner.fail(
                 origin,
                 ("id",),
                 f"host id {host.id}",
-                f"an id that fits VLAN {vlan.name!r} {net} (at most {size(net) - 2})",
+                f"an id that fits VLAN {vlan.name!r} {net} (at most {size(net) - 2}) and is not its gateway",
             )
             continue
         addrs[pool] = addr
