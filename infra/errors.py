@@ -82,3 +82,9 @@ class PlanError(ProblemsError):
     """The address plan cannot be made: a pool is exhausted, or an override collides."""
 
     what = "the address plan"
+
+
+class RenderError(ProblemsError):
+    """Templates failed for some devices: each problem names the device, the template and the cause."""
+
+    what = "rendering"

@@ -1,0 +1,174 @@
+"""Render every device's files from its intent, collecting every failure instead of stopping at the first.
+
+``render(inv, plan)`` returns the rendered files and the failures; each file starts with a header naming
+the device, the inventory's SHA-256 and the template set's fingerprint. Bodies are cached by a fingerprint
+of the device's intent and its template set, so a re-render after a small change renders only what changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, Template, TemplateError, TemplateSyntaxError, UndefinedError
+
+from infra import __version__
+from infra.errors import Problem
+from infra.inventory.resolve import Inventory
+from infra.plan.model import AddressPlan
+from infra.render.build import build_intents
+from infra.render.env import TemplateSet, default_templates, environment, template_set
+from infra.render.intent import DeviceIntent
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What a configuration's header says about where it came from."""
+
+    device: str
+    inventory_sha256: str
+    template_set: str
+    template_sha256: str
+    generator: str = f"hatang {__version__}"
+
+
+@dataclass(slots=True)
+class Rendered:
+    """The outcome of rendering: files by path under ``configs/``, what failed, and the intents."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    devices: dict[str, list[str]] = field(default_factory=dict)  # device -> its file names
+    fingerprints: dict[str, str] = field(default_factory=dict)  # device -> input fingerprint
+    failures: list[Problem] = field(default_factory=list)
+    intents: dict[str, DeviceIntent] = field(default_factory=dict)
+    sets: dict[str, TemplateSet] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Renderer:
+    """Compiled template sets for a templates folder, and a cache of rendered bodies by fingerprint."""
+
+    root: Path = field(default_factory=default_templates)
+    env: Environment | None = None
+    sets: dict[str, TemplateSet | None] = field(default_factory=dict)
+    compiled: dict[str, Template] = field(default_factory=dict)
+    cache: dict[str, dict[str, str]] = field(default_factory=dict)  # fingerprint -> suffix -> body
+
+    def template_set(self, platform: str) -> TemplateSet | None:
+        """The platform's template set (looked up once)."""
+        if platform not in self.sets:
+            self.sets[platform] = template_set(self.root, platform)
+        return self.sets[platform]
+
+    def template(self, name: str) -> Template:
+        """A compiled entry template."""
+        if name not in self.compiled:
+            if self.env is None:
+                self.env = environment(self.root)
+            self.compiled[name] = self.env.get_template(name)
+        return self.compiled[name]
+
+
+def fingerprint(intent: DeviceIntent, tset: TemplateSet) -> str:
+    """What a device's rendered body depends on: its intent and its template set."""
+    return hashlib.sha256(f"{tset.sha256}\0{intent!r}".encode()).hexdigest()
+
+
+def _where(exc: BaseException, root: Path) -> tuple[str | None, int | None]:
+    """The template file and line a Jinja2 error came from (the innermost template frame)."""
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return exc.filename, exc.lineno
+    found: tuple[str | None, int | None] = (None, None)
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        name = frame.f_code.co_filename
+        if name.endswith(".j2"):
+            found = (name, line)
+    return found
+
+
+def _failure(device: str, exc: BaseException, tset: TemplateSet, root: Path) -> Problem:
+    file, line = _where(exc, root)
+    if file is not None:
+        with contextlib.suppress(ValueError):
+            file = Path(file).resolve().relative_to(root.resolve().parent).as_posix()
+    if isinstance(exc, UndefinedError):
+        found = f"{exc.message}"
+        expected = "every variable a template uses to exist in the device's intent (docs/render.md)"
+    elif isinstance(exc, TemplateSyntaxError):
+        found = f"template syntax error: {exc.message}"
+        expected = "a template Jinja2 can compile"
+    else:
+        found = f"{type(exc).__name__}: {exc}"
+        expected = f"template set {tset.platform!r} to render this device"
+    return Problem(file or f"templates/{tset.platform}", line, None, f"device {device}", found, expected)
+
+
+def header_values(intent: DeviceIntent, inv_sha: str, tset: TemplateSet) -> Meta:
+    """The header of one device's files."""
+    return Meta(intent.name, inv_sha, tset.platform, tset.short)
+
+
+def _render_one(renderer: Renderer, intent: DeviceIntent, tset: TemplateSet, meta: Meta) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for suffix, name in tset.entries.items():
+        out[suffix] = renderer.template(name).render(d=intent, meta=meta)
+    return out
+
+
+def render_intents(intents: dict[str, DeviceIntent], inv_sha: str, renderer: Renderer | None = None) -> Rendered:
+    """Render every intent; a device that fails is listed and the others still render."""
+    renderer = renderer or Renderer()
+    result = Rendered(intents=intents)
+    for name, intent in intents.items():
+        tset = renderer.template_set(intent.platform)
+        if tset is None:
+            where = f"templates/{intent.platform}"
+            result.failures.append(
+                Problem(
+                    where,
+                    None,
+                    None,
+                    f"device {name}",
+                    f"no template set for platform {intent.platform!r}",
+                    f"a folder {renderer.root / intent.platform} with a device.j2",
+                )
+            )
+            continue
+        result.sets[tset.platform] = tset
+        key = fingerprint(intent, tset)
+        meta = header_values(intent, inv_sha, tset)
+        try:
+            bodies = renderer.cache.get(key)
+            if bodies is None:
+                bodies = _render_one(renderer, intent, tset, _unstamped(meta))
+                renderer.cache[key] = bodies
+        except (TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            result.failures.append(_failure(name, exc, tset, renderer.root))
+            continue
+        result.fingerprints[name] = key
+        result.devices[name] = []
+        for suffix, body in bodies.items():
+            path = f"configs/{name}.{suffix}"
+            result.files[path] = _stamp(body, meta)
+            result.devices[name].append(path)
+    return result
+
+
+STAMP = "@@HATANG-INVENTORY-SHA256@@"
+
+
+def _unstamped(meta: Meta) -> Meta:
+    """The header with a placeholder for the inventory hash, so that bodies can be cached across inventories."""
+    return Meta(meta.device, STAMP, meta.template_set, meta.template_sha256, meta.generator)
+
+
+def _stamp(body: str, meta: Meta) -> str:
+    return body.replace(STAMP, meta.inventory_sha256, 1)
+
+
+def render(inv: Inventory, plan: AddressPlan, renderer: Renderer | None = None) -> Rendered:
+    """Render the configuration of every device of the inventory."""
+    return render_intents(build_intents(inv, plan), inv.digest, renderer)
