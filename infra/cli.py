@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from infra import __version__
 from infra._gc import gc_paused
-from infra.errors import Problem, ProblemsError, ToolError, did_you_mean
+from infra.errors import Problem, ProblemsError, ToolError, UsageError, did_you_mean
 
 if TYPE_CHECKING:
     from infra.inventory import Inventory
@@ -129,6 +129,10 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _wants_err(func: Callable[..., int]) -> bool:
+    return func.__module__ == "infra.cli_render"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -163,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of inventory files (for editors)")
     p.add_argument("--out", help="write to this file (e.g. inventory/schema.json)")
     p.set_defaults(func=cmd_schema)
+
+    from infra.cli_render import add_parsers
+
+    add_parsers(sub, DEFAULT_INVENTORY)
     return parser
 
 
@@ -178,10 +186,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     style = getattr(args, "format", "text")
     style = style if style in ("json", "github") else "text"
     try:
-        code: int = gc_paused(args.func)(args, out)
+        func = args.func
+        code: int = gc_paused(func)(args, out, err) if _wants_err(func) else gc_paused(func)(args, out)
         return code
     except ProblemsError as exc:
         report_problems(exc, style, out if style == "json" else err)
+        return EXIT_INPUT
+    except UsageError as exc:
+        err.write(f"hatang: {exc}\n")
         return EXIT_INPUT
     except ToolError as exc:
         err.write(f"hatang: {exc}\n")

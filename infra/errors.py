@@ -88,3 +88,7 @@ class RenderError(ProblemsError):
     """Templates failed for some devices: each problem names the device, the template and the cause."""
 
     what = "rendering"
+
+
+class UsageError(ToolError):
+    """Bad input that is not in an inventory file: a command-line value, a missing revision."""

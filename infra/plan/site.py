@@ -29,7 +29,20 @@ GATEWAY_ROLES = ("core", "ce", "wan-edge", "firewall", "internet-edge")
 
 
 def gateway_devices(site: EffectiveSite) -> tuple[Device, ...]:
-    """The devices that route a site's VLANs: its cores, else its CE, else the first router by role order."""
+    """The devices that route a site's VLANs.
+
+    Its cores; else the devices its access switches hang from (by link); else its CE, else the first router
+    by role order.
+    """
+    cores = tuple(d for d in site.devices if d.role == "core")
+    if cores:
+        return cores
+    roles = {d.short: d.role for d in site.devices}
+    uplinks = {lk.a for lk in site.links if roles.get(lk.b) == "access"}
+    uplinks |= {lk.b for lk in site.links if roles.get(lk.a) == "access"}
+    found = tuple(d for d in site.devices if d.short in uplinks and d.role != "access")
+    if found:
+        return found
     for role in GATEWAY_ROLES:
         found = tuple(d for d in site.devices if d.role == role)
         if found:

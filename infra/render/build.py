@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, ip_network
+from socket import AF_INET, AF_INET6, inet_ntop
 
 from infra.inventory.models import Circuit, Endpoint
 from infra.inventory.resolve import Device, EffectiveSite, Inventory
@@ -36,14 +37,31 @@ from infra.render.intent import (
 from infra.render.ports import STYLES
 
 ROUTER_ROLES = frozenset({"ce", "wan-edge", "internet-edge", "core", "firewall"})
+OUTSIDE_ROLES = frozenset({"ce", "wan-edge", "internet-edge"})  # a firewall's untrust side faces these
 RA_ROLES = frozenset({"lan", "wifi", "voice", "video", "camera"})  # VLANs whose hosts use SLAAC
+
+
+def text(ip: IPAddr) -> str:
+    """An address as text (RFC 5952 for IPv6), through the C library: ``str()`` costs ten times more."""
+    if ip.version == 4:
+        return inet_ntop(AF_INET, int(ip).to_bytes(4, "big"))
+    return inet_ntop(AF_INET6, int(ip).to_bytes(16, "big"))
 
 
 def addr(ip: IPAddr, net: IPNet) -> Addr:
     """An interface address inside ``net``."""
+    a, length = text(ip), net.prefixlen
+    network = f"{text(net.network_address)}/{length}"
     if isinstance(net, IPv4Network):
-        return Addr(str(ip), net.prefixlen, f"{ip}/{net.prefixlen}", str(net), str(net.netmask), str(net.hostmask))
-    return Addr(str(ip), net.prefixlen, f"{ip}/{net.prefixlen}", str(net), "", "")
+        return Addr(a, length, f"{a}/{length}", network, text(net.netmask), text(net.hostmask))
+    return Addr(a, length, f"{a}/{length}", network, "", "")
+
+
+def host_addr(ip: IPAddr) -> Addr:
+    """A /32 or /128 (loopback) address."""
+    a, length = text(ip), ip.max_prefixlen
+    mask = ("255.255.255.255", "0.0.0.0") if ip.version == 4 else ("", "")
+    return Addr(a, length, f"{a}/{length}", f"{a}/{length}", *mask)
 
 
 def split(pairs: list[Addr]) -> tuple[tuple[Addr, ...], tuple[Addr, ...]]:
@@ -64,6 +82,8 @@ class Context:
     plan: AddressPlan
     mgmt_sources: dict[Family, tuple[str, ...]]
     circuits: dict[str, list[tuple[Circuit, LinkPlan]]] = field(default_factory=lambda: defaultdict(list))
+    memo: dict[object, object] = field(default_factory=dict)
+    pool_text: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, inv: Inventory, plan: AddressPlan) -> Context:
@@ -77,6 +97,7 @@ class Context:
                     for net in vlan.subnets.values():
                         sources["ipv4" if net.version == 4 else "ipv6"].append(str(net))
         ctx = cls(inv, plan, {k: tuple(v) for k, v in sources.items()})
+        ctx.pool_text = {p: str(n) for p, n in plan.pools.items()}
         for cid, circuit in sorted(inv.circuits.items()):
             link = plan.circuits.get(cid)
             if link is not None:
@@ -98,7 +119,7 @@ class Context:
     def _addresses(self, endpoint: Endpoint) -> dict[str, str]:
         if endpoint.host is not None:
             host = self.plan.hosts.get(endpoint.host)
-            return {p: str(a) for p, a in host.addresses.items()} if host else {}
+            return {p: text(a) for p, a in host.addresses.items()} if host else {}
         out: dict[str, str] = {}
         if endpoint.address is not None and endpoint.address.ipv6 is not None:
             out["gua"] = str(endpoint.address.ipv6)
@@ -107,9 +128,13 @@ class Context:
         return out
 
     def targets(self, site: EffectiveSite, kind: str) -> tuple[Target, ...]:
-        """The site's endpoints of one kind, resolved."""
-        found = (self.target(n) for n in site.endpoints.get(kind, ()))
-        return tuple(t for t in found if t is not None)
+        """The site's endpoints of one kind, resolved (once per distinct list)."""
+        names = site.endpoints.get(kind, ())
+        key = ("targets", names)
+        if key not in self.memo:
+            found = (self.target(n) for n in names)
+            self.memo[key] = tuple(t for t in found if t is not None)
+        return self.memo[key]  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -121,6 +146,7 @@ class SiteView:
     plan: SitePlan
     routers: tuple[Device, ...]
     ports: dict[str, dict[str, str]] = field(default_factory=dict)  # device -> key -> port name
+    plane: dict[str, object] = field(default_factory=dict)
     interfaces: dict[str, list[Interface]] = field(default_factory=lambda: defaultdict(list))
 
     @property
@@ -166,6 +192,7 @@ def _link_interfaces(view: SiteView, link: LinkPlan) -> None:
         return
     for dev, port, peer, peer_port, ends in ((a, pa, b, pb, link.a_addr), (b, pb, a, pa, link.b_addr)):
         v4, v6 = split([addr(ends[p], link.prefixes[p]) for p in link.prefixes])
+        zone = ("untrust" if peer.role in OUTSIDE_ROLES else "trust") if dev.role == "firewall" else ""
         view.interfaces[dev.name].append(
             Interface(
                 port,
@@ -179,6 +206,7 @@ def _link_interfaces(view: SiteView, link: LinkPlan) -> None:
                 urpf="strict",
                 peer=peer.name,
                 peer_interface=peer_port,
+                zone=zone,
             )
         )
 
@@ -199,6 +227,7 @@ def _wan_interface(view: SiteView, device: Device, circuit: Circuit, link: LinkP
         urpf="loose",
         bandwidth_kbps=circuit.bandwidth_mbps * 1000,
         peer=circuit.gateway,
+        zone="untrust",
     )
 
 
@@ -213,15 +242,16 @@ def _vlan_addresses(view: SiteView, device: Device, vlan: VlanPlan) -> tuple[lis
         own = [addr(n.network_address + 2 + k, n) for n in vlan.subnets.values()]
     if len(view.routers) == 1:
         return own, None
-    v4 = next((str(a) for p, a in vlan.gateways.items() if p == "ipv4"), None)
-    v6 = tuple(str(a) for p, a in vlan.gateways.items() if p != "ipv4")
+    v4 = next((text(a) for p, a in vlan.gateways.items() if p == "ipv4"), None)
+    v6 = tuple(text(a) for p, a in vlan.gateways.items() if p != "ipv4")
     return own, Vrrp(vlan.vlan_id % 256 or 1, 110 if k == 0 else 100, v4, v6, "fe80::1")
 
 
 def _vlan_interfaces(view: SiteView, device: Device) -> None:
     style = STYLES[device.platform]
-    trunk = next((i.name for i in view.interfaces[device.name] if i.kind == "trunk"), None)
-    sub = device.role != "core" and trunk is not None
+    trunks = [i.name for i in view.interfaces[device.name] if i.kind == "trunk"]
+    trunk = trunks[0] if trunks else None
+    sub = device.role != "core" and len(trunks) == 1  # a router on a stick; with several trunks, VLAN interfaces
     for vlan in view.plan.vlans:
         own, vrrp = _vlan_addresses(view, device, vlan)
         v4, v6 = split(own)
@@ -249,7 +279,7 @@ def _vlan_interfaces(view: SiteView, device: Device) -> None:
 
 
 def _loopback(device: Device, dplan_loops: dict[str, IPAddr]) -> Interface:
-    pairs = [addr(a, ip_network(f"{a}/{a.max_prefixlen}")) for a in dplan_loops.values()]
+    pairs = [host_addr(a) for a in dplan_loops.values()]
     v4, v6 = split(pairs)
     style = STYLES[device.platform]
     return Interface(
@@ -284,7 +314,11 @@ def _mgmt_interface(view: SiteView, device: Device, mgmt: dict[str, IPAddr]) -> 
 
 
 def _mgmt_routes(view: SiteView, device: Device, mgmt: Interface | None) -> list[Route]:
-    """The management VRF's default routes, towards the management VLAN's gateway."""
+    """Management routes towards the management VLAN's gateway.
+
+    In a management VRF, its default routes. Without one (FRR: the management port stays in the main table),
+    only the data centres' management prefixes, so that the port never competes with the routed default.
+    """
     vlan = next((v for v in view.plan.vlans if v.role == "management"), None)
     if mgmt is None or vlan is None:
         return []
@@ -293,15 +327,25 @@ def _mgmt_routes(view: SiteView, device: Device, mgmt: Interface | None) -> list
         if pool == "ula" and "gua" in vlan.gateways:
             continue
         family: Family = "ipv4" if gw.version == 4 else "ipv6"
-        if mgmt.ipv4 if family == "ipv4" else mgmt.ipv6:
-            out.append(Route("0.0.0.0/0" if family == "ipv4" else "::/0", family, str(gw), mgmt.vrf))
+        if not (mgmt.ipv4 if family == "ipv4" else mgmt.ipv6):
+            continue
+        if mgmt.vrf is not None:
+            out.append(Route("0.0.0.0/0" if family == "ipv4" else "::/0", family, text(gw), mgmt.vrf))
+            continue
+        own = vlan.subnets[pool]
+        for prefix in view.ctx.mgmt_sources[family]:
+            if ip_network(prefix) != own:
+                out.append(Route(prefix, family, text(gw), None))
     return out
 
 
 def _blocks(view: SiteView) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    v4 = tuple(str(b.prefix) for p, b in view.plan.blocks.items() if p == "ipv4")
-    v6 = tuple(str(b.prefix) for p, b in view.plan.blocks.items() if p != "ipv4")
-    return v4, v6
+    """The site's own blocks as text, IPv4 and IPv6."""
+    if "blocks" not in view.plane:
+        v4 = tuple(str(b.prefix) for p, b in view.plan.blocks.items() if p == "ipv4")
+        v6 = tuple(str(b.prefix) for p, b in view.plan.blocks.items() if p != "ipv4")
+        view.plane["blocks"] = (v4, v6)
+    return view.plane["blocks"]  # type: ignore[return-value]
 
 
 def _bgp(view: SiteView, device: Device, router_id: str) -> Bgp | None:
@@ -320,7 +364,7 @@ def _bgp(view: SiteView, device: Device, router_id: str) -> Bgp | None:
                 continue
             family: Family = "ipv4" if address.version == 4 else "ipv6"
             desc = f"{gateway.name} circuit {circuit.id} {family}"
-            peers.append(BgpPeer(str(address), family, gateway.asn, gateway.name, desc, secret))
+            peers.append(BgpPeer(text(address), family, gateway.asn, gateway.name, desc, secret))
     v4, v6 = _blocks(view)
     return Bgp(inv.province.asn, router_id, tuple(peers), v4, v6, ("0.0.0.0/0", *v4), ("::/0", *v6))
 
@@ -338,8 +382,8 @@ def _ospf(view: SiteView, device: Device, router_id: str, interfaces: list[Inter
         dotted(device.ospf_area),
         originate,
         device.role == "wan-edge",
-        tuple(str(n) for n in pools.values() if n.version == 4),
-        tuple(str(n) for n in pools.values() if n.version == 6),
+        tuple(t for p, t in view.ctx.pool_text.items() if pools[p].version == 4),
+        tuple(t for p, t in view.ctx.pool_text.items() if pools[p].version == 6),
         secret,
     )
 
@@ -379,25 +423,32 @@ def _plane(view: SiteView) -> dict[str, object]:
 
 def _filters(view: SiteView, interfaces: list[Interface], snmp: Snmp | None, bgp: Bgp | None) -> tuple[Filter, ...]:
     ctx = view.ctx
-    out = [flt.source_filter("ipv4", "mgmt", ctx.mgmt_sources["ipv4"])]
-    out.append(flt.source_filter("ipv6", "mgmt", ctx.mgmt_sources["ipv6"]))
-    if snmp is not None:
-        for family in ("ipv4", "ipv6"):
-            hosts = tuple(f"{t.address}/{32 if family == 'ipv4' else 128}" for t in snmp.managers if t.family == family)
-            out.append(flt.source_filter(family, "snmp", hosts))
-    if any(i.kind == "wan" for i in interfaces):
+    key = ("plane-filters", tuple(t.name for t in snmp.managers) if snmp else None)
+    if key not in ctx.memo:
+        common = [flt.source_filter("ipv4", "mgmt", ctx.mgmt_sources["ipv4"])]
+        common.append(flt.source_filter("ipv6", "mgmt", ctx.mgmt_sources["ipv6"]))
+        if snmp is not None:
+            for family in ("ipv4", "ipv6"):
+                bits = 32 if family == "ipv4" else 128
+                hosts = tuple(f"{t.address}/{bits}" for t in snmp.managers if t.family == family)
+                common.append(flt.source_filter(family, "snmp", hosts))
+        ctx.memo[key] = common
+    out = list(ctx.memo[key])  # type: ignore[call-overload]
+    if bgp is not None or any(i.kind == "wan" for i in interfaces):
         v4, v6 = _blocks(view)
         peers4 = tuple(p.address for p in bgp.peers if p.family == "ipv4") if bgp else ()
         peers6 = tuple(p.address for p in bgp.peers if p.family == "ipv6") if bgp else ()
-        ula = tuple(str(n) for p, n in ctx.plan.pools.items() if p == "ula")
+        ula = tuple(n for p, n in ctx.pool_text.items() if p == "ula")
         out.append(flt.wan_filter("ipv4", own=v4, peers=peers4, keep=()))
         out.append(flt.wan_filter("ipv6", own=v6, peers=peers6, keep=ula))
     return tuple(out)
 
 
 def _site_vlans(view: SiteView) -> tuple[Vlan, ...]:
-    labels = {v.name: v.label or v.name for v in view.site.vlans}
-    return tuple(Vlan(v.vlan_id, v.name, labels.get(v.name, v.name)) for v in view.plan.vlans)
+    if "vlans" not in view.plane:
+        labels = {v.name: v.label or v.name for v in view.site.vlans}
+        view.plane["vlans"] = tuple(Vlan(v.vlan_id, v.name, labels.get(v.name, v.name)) for v in view.plan.vlans)
+    return view.plane["vlans"]  # type: ignore[return-value]
 
 
 def device_intent(view: SiteView, device: Device) -> DeviceIntent:
@@ -409,11 +460,13 @@ def device_intent(view: SiteView, device: Device) -> DeviceIntent:
         interfaces.append(mgmt)
     interfaces += [_wan_interface(view, device, c, link) for c, link in view.ctx.circuits.get(device.name, [])]
     interfaces += view.interfaces[device.name]
-    loop4 = next((str(a) for a in dplan.loopbacks.values() if a.version == 4), None)
-    loop6 = next((str(a) for p, a in dplan.loopbacks.items() if p == "gua"), None)
+    loop4 = next((text(a) for a in dplan.loopbacks.values() if a.version == 4), None)
+    loop6 = next((text(a) for p, a in dplan.loopbacks.items() if p == "gua"), None)
     router_id = loop4 or str(IPv4Address(dplan.index))
     bgp = _bgp(view, device, router_id)
-    plane = _plane(view)
+    if "syslog" not in view.plane:
+        view.plane.update(_plane(view))
+    plane = view.plane
     snmp = plane["snmp"]
     inv = view.ctx.inv
     carried = any(i.kind in ("trunk", "vlan") for i in interfaces)
@@ -430,9 +483,9 @@ def device_intent(view: SiteView, device: Device) -> DeviceIntent:
         gateway=device.name in view.gateway_names,
         loopback_v4=loop4,
         loopback_v6=loop6,
-        mgmt_v4=next((str(a) for a in dplan.mgmt.values() if a.version == 4), None),
-        mgmt_v6=next((str(a) for p, a in dplan.mgmt.items() if p == "gua"), None)
-        or next((str(a) for a in dplan.mgmt.values() if a.version == 6), None),
+        mgmt_v4=next((text(a) for a in dplan.mgmt.values() if a.version == 4), None),
+        mgmt_v6=next((text(a) for p, a in dplan.mgmt.items() if p == "gua"), None)
+        or next((text(a) for a in dplan.mgmt.values() if a.version == 6), None),
         mgmt_vrf=mgmt.vrf if mgmt is not None else None,
         mgmt_interface=mgmt.name if mgmt is not None else _inband(view, device, interfaces),
         interfaces=tuple(interfaces),

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, Template
 
 ENTRY = "device"
 
@@ -23,9 +23,27 @@ def default_templates() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent.parent / "templates"
 
 
+def bytecode_cache() -> BytecodeCache | None:
+    """Compiled templates kept between runs (keyed by each template's source checksum), when a cache folder is usable.
+
+    ``$HATANG_CACHE``, else ``$XDG_CACHE_HOME/hatang``, else ``~/.cache/hatang``; ``HATANG_CACHE=off`` disables it.
+    """
+    setting = os.environ.get("HATANG_CACHE")
+    if setting == "off":
+        return None
+    base = Path(setting) if setting else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hatang"
+    folder = base / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+
+
 def environment(root: Path) -> Environment:
     """A strict environment over a templates folder: undefined names fail, blocks trim their newlines."""
     return Environment(
+        bytecode_cache=bytecode_cache(),
         loader=FileSystemLoader(str(root)),
         undefined=StrictUndefined,
         trim_blocks=True,

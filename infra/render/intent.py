@@ -21,7 +21,7 @@ def secret_token(name: str) -> str:
     return SECRET_TOKEN.format(name)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Addr:
     """One interface address in the forms templates need."""
 
@@ -33,7 +33,7 @@ class Addr:
     wildcard: str  # 0.0.0.1 (IPv4 only, else "")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Vrrp:
     """A VRRPv3 group on a VLAN interface: the gateway address shared by the site's gateway devices."""
 
@@ -44,7 +44,7 @@ class Vrrp:
     ipv6_link_local: str  # the group's first IPv6 address must be link-local (RFC 5798)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Interface:
     """One interface: physical port, subinterface, VLAN interface, loopback or management port."""
 
@@ -70,6 +70,7 @@ class Interface:
     bandwidth_kbps: int | None = None
     peer: str = ""  # the device or gateway at the other end
     peer_interface: str = ""  # its interface, when it is one of ours
+    zone: str = ""  # firewalls: "untrust" (towards the WAN or the Internet) or "trust"
 
     @property
     def addressed(self) -> bool:
@@ -77,7 +78,7 @@ class Interface:
         return bool(self.ipv4 or self.ipv6)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rule:
     """One filter rule, platform-neutral; templates spell it per platform."""
 
@@ -93,7 +94,7 @@ class Rule:
     remark: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Filter:
     """A named access list of one family; the last rule is an explicit deny with logging."""
 
@@ -103,7 +104,7 @@ class Filter:
     rules: tuple[Rule, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Route:
     """A static route: a discard route for an announced block, or a next hop (management default)."""
 
@@ -113,7 +114,7 @@ class Route:
     vrf: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BgpPeer:
     """One eBGP session with a connection gateway, for one address family only."""
 
@@ -125,7 +126,7 @@ class BgpPeer:
     secret: str | None  # a secret token, never the key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Bgp:
     """eBGP towards the specialised data network: separate IPv4 and IPv6 sessions."""
 
@@ -139,7 +140,7 @@ class Bgp:
     allowas_in: int = 1  # every site shares the province AS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ospf:
     """OSPFv2 + OSPFv3 inside the site."""
 
@@ -153,7 +154,7 @@ class Ospf:
     reference_bandwidth_mbps: int = 100000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Target:
     """A service endpoint the device talks to (syslog, NTP, DNS, AAA, SNMP manager)."""
 
@@ -164,7 +165,7 @@ class Target:
     secret: str | None  # a secret token
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Vlan:
     """A VLAN carried by the device."""
 
@@ -173,7 +174,7 @@ class Vlan:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Snmp:
     """SNMPv3 authPriv only: SHA-256 authentication, AES-128 privacy."""
 
@@ -186,7 +187,7 @@ class Snmp:
     filter_v6: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Admin:
     """The one local account: the fallback when no AAA server answers."""
 
@@ -194,7 +195,7 @@ class Admin:
     secret: str  # a secret token holding the password hash
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeviceIntent:
     """Everything one device's configuration says."""
 

@@ -72,9 +72,35 @@ class Renderer:
         return self.compiled[name]
 
 
-def fingerprint(intent: DeviceIntent, tset: TemplateSet) -> str:
-    """What a device's rendered body depends on: its intent and its template set."""
-    return hashlib.sha256(f"{tset.sha256}\0{intent!r}".encode()).hexdigest()
+SHARED_FIELDS = ("filters", "vlans", "syslog", "ntp", "dns", "aaa", "snmp", "admin")
+
+
+def fingerprint(intent: DeviceIntent, tset: TemplateSet, memo: dict[int, str] | None = None) -> str:
+    """What a device's rendered body depends on: its intent and its template set.
+
+    Parts that many devices share (the same filter or endpoint objects) are spelled once per run through
+    ``memo`` (keyed by object identity: the intents stay alive while they are rendered).
+    """
+    memo = {} if memo is None else memo
+    parts = [tset.sha256]
+    for name in DeviceIntent.__slots__:
+        value = getattr(intent, name)
+        if name in SHARED_FIELDS and isinstance(value, tuple):
+            parts.extend(_shared(v, memo) for v in value)
+        elif name in SHARED_FIELDS:
+            parts.append(_shared(value, memo))
+        else:
+            parts.append(repr(value))
+        parts.append("\0")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _shared(value: object, memo: dict[int, str]) -> str:
+    key = id(value)
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = repr(value)
+    return text
 
 
 def _where(exc: BaseException, root: Path) -> tuple[str | None, int | None]:
@@ -122,6 +148,7 @@ def render_intents(intents: dict[str, DeviceIntent], inv_sha: str, renderer: Ren
     """Render every intent; a device that fails is listed and the others still render."""
     renderer = renderer or Renderer()
     result = Rendered(intents=intents)
+    memo: dict[int, str] = {}
     for name, intent in intents.items():
         tset = renderer.template_set(intent.platform)
         if tset is None:
@@ -138,7 +165,7 @@ def render_intents(intents: dict[str, DeviceIntent], inv_sha: str, renderer: Ren
             )
             continue
         result.sets[tset.platform] = tset
-        key = fingerprint(intent, tset)
+        key = fingerprint(intent, tset, memo)
         meta = header_values(intent, inv_sha, tset)
         try:
             bodies = renderer.cache.get(key)
@@ -166,7 +193,7 @@ def _unstamped(meta: Meta) -> Meta:
 
 
 def _stamp(body: str, meta: Meta) -> str:
-    return body.replace(STAMP, meta.inventory_sha256, 1)
+    return body.replace(STAMP, meta.inventory_sha256)
 
 
 def render(inv: Inventory, plan: AddressPlan, renderer: Renderer | None = None) -> Rendered:
