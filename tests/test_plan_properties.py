@@ -825,3 +825,19 @@ def test_exhaustion_names_pool_size_and_demand(world: World, tier_name: str, bey
         assert f"ids below {room}: pool {pool} {world.pool(pool)}" in problem.expected
         assert f"= {room} sites of /{length}" in problem.expected
         assert f"{len(tier.slots)} block(s) of /{tier.block[pool]}" in problem.expected
+
+
+@given(st.integers(min_value=0, max_value=(1 << 128) - 1), st.lists(st.booleans(), min_size=8, max_size=8))
+def test_fast_address_text_is_python_s(value: int, zeroed: list[bool]) -> None:
+    """ip_text (inet_ntop) spells every IPv6 and IPv4 address exactly as ipaddress does (RFC 5952)."""
+    from ipaddress import IPv4Address, IPv6Address
+
+    from infra.plan.model import ip_text
+
+    for k, zero in enumerate(zeroed):  # runs of zero hextets, where compression choices are made
+        if zero:
+            value &= ~(0xFFFF << (16 * k))
+    v6 = IPv6Address(value)
+    assert ip_text(v6) == str(v6)
+    v4 = IPv4Address(value >> 96)
+    assert ip_text(v4) == str(v4)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, ip_network
-from socket import AF_INET, AF_INET6, inet_ntop
 
 from infra.inventory.models import Circuit, Endpoint
 from infra.inventory.resolve import Device, EffectiveSite, Inventory
 from infra.plan.model import AddressPlan, IPAddr, IPNet, LinkPlan, SitePlan, VlanPlan
+from infra.plan.model import ip_text as text
 from infra.plan.site import gateway_devices
 from infra.render import filters as flt
 from infra.render.intent import (
@@ -39,13 +39,6 @@ from infra.render.ports import STYLES
 ROUTER_ROLES = frozenset({"ce", "wan-edge", "internet-edge", "core", "firewall"})
 OUTSIDE_ROLES = frozenset({"ce", "wan-edge", "internet-edge"})  # a firewall's untrust side faces these
 RA_ROLES = frozenset({"lan", "wifi", "voice", "video", "camera"})  # VLANs whose hosts use SLAAC
-
-
-def text(ip: IPAddr) -> str:
-    """An address as text (RFC 5952 for IPv6), through the C library: ``str()`` costs ten times more."""
-    if ip.version == 4:
-        return inet_ntop(AF_INET, int(ip).to_bytes(4, "big"))
-    return inet_ntop(AF_INET6, int(ip).to_bytes(16, "big"))
 
 
 def addr(ip: IPAddr, net: IPNet) -> Addr:

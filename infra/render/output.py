@@ -65,10 +65,16 @@ def manifest(rendered: Rendered, files: dict[str, str], *, inventory: str, diges
     }
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+def _write(path: Path, text: str, made: set[Path] | None = None) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    folder = path.parent
+    if made is None or folder not in made:
+        folder.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(folder)
+    tmp = os.path.join(folder, f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
     os.replace(tmp, path)
 
 
@@ -79,19 +85,20 @@ def write_build(
     old = read_manifest(out)
     old_files: dict[str, str] = old.get("files", {}) if isinstance(old.get("files"), dict) else {}
     done = Written()
+    made: set[Path] = set()
     for rel, digest in new_manifest["files"].items():
         path = out / rel
         if old_files.get(rel) == digest and rel not in dirty and path.is_file():
             done.unchanged += 1
             continue
-        _write(path, files[rel])
+        _write(path, files[rel], made)
         done.written.append(rel)
     for rel in sorted(set(old_files) - set(new_manifest["files"])):
         path = out / rel
         if path.is_file():
             path.unlink()
             done.removed.append(rel)
-    _write(out / MANIFEST, json.dumps(new_manifest, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    _write(out / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, sort_keys=True) + "\n")  # C encoder
     return done
 
 

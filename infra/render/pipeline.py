@@ -5,13 +5,13 @@ These functions return results as data; the command line prints them and chooses
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.inventory import Inventory, load
 from infra.plan import AddressPlan, make_plan
-from infra.plan.report import to_json
 from infra.render.diff import Comparison, compare, extract_base
 from infra.render.output import Written, manifest, warm_cache, write_build
 from infra.render.render import Rendered, Renderer, render
@@ -39,7 +39,7 @@ def render_tree(path: Path, templates: Path, *, renderer: Renderer | None = None
     rendered = render(inv, plan, renderer)
     files = dict(rendered.files)
     files.update(_ansible(inv, plan))
-    files["plan.json"] = to_json(plan)
+    files["plan.json"] = json.dumps(plan.to_dict(), ensure_ascii=False) + "\n"  # compact: the C encoder
     return Build(inv, plan, rendered, files)
 
 
