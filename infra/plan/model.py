@@ -13,9 +13,12 @@ IPAddr = IPv4Address | IPv6Address
 
 def ip_text(ip: IPAddr) -> str:
     """An address as text (RFC 5952 for IPv6) through the C library: ``str()`` costs several times more."""
+    value = int(ip)
     if ip.version == 4:
-        return inet_ntop(AF_INET, int(ip).to_bytes(4, "big"))
-    return inet_ntop(AF_INET6, int(ip).to_bytes(16, "big"))
+        return inet_ntop(AF_INET, value.to_bytes(4, "big"))
+    if value >> 48 == 0:  # ::/16 holds the IPv4-compatible and -mapped forms C prints as dotted quads
+        return str(ip)
+    return inet_ntop(AF_INET6, value.to_bytes(16, "big"))
 
 
 def net_text(net: IPNet) -> str:
