@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,14 +86,16 @@ def write_build(
     old = read_manifest(out)
     old_files: dict[str, str] = old.get("files", {}) if isinstance(old.get("files"), dict) else {}
     done = Written()
-    made: set[Path] = set()
     for rel, digest in new_manifest["files"].items():
-        path = out / rel
-        if old_files.get(rel) == digest and rel not in dirty and path.is_file():
+        if old_files.get(rel) == digest and rel not in dirty and (out / rel).is_file():
             done.unchanged += 1
-            continue
-        _write(path, files[rel], made)
-        done.written.append(rel)
+        else:
+            done.written.append(rel)
+    for folder in sorted({(out / rel).parent for rel in done.written}):
+        folder.mkdir(parents=True, exist_ok=True)
+    made = {(out / rel).parent for rel in done.written}
+    with ThreadPoolExecutor(max_workers=4) as pool:  # creating files waits on the file system, not the CPU
+        list(pool.map(lambda rel: _write(out / rel, files[rel], made), done.written))
     for rel in sorted(set(old_files) - set(new_manifest["files"])):
         path = out / rel
         if path.is_file():

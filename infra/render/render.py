@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import multiprocessing
+import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,44 +146,115 @@ def _render_one(renderer: Renderer, intent: DeviceIntent, tset: TemplateSet, met
     return out
 
 
+PARALLEL_MIN = 400  # devices to render before forking workers pays off
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    name: str
+    intent: DeviceIntent
+    tset: TemplateSet
+    key: str
+
+
+def _render_job(renderer: Renderer, job: _Job) -> dict[str, str] | Problem:
+    meta = _unstamped(header_values(job.intent, STAMP, job.tset))
+    try:
+        return _render_one(renderer, job.intent, job.tset, meta)
+    except (TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        return _failure(job.name, exc, job.tset, renderer.root)
+
+
+_WORK: tuple[Renderer, list[_Job], int] | None = None  # what forked workers render (set before the fork)
+
+
+def _render_slice(k: int) -> list[dict[str, str] | Problem]:
+    assert _WORK is not None
+    renderer, jobs, step = _WORK
+    return [_render_job(renderer, job) for job in jobs[k::step]]
+
+
+def jobs_wanted(count: int) -> int:
+    """How many processes to render ``count`` devices with: ``$HATANG_JOBS``, else every core for big inventories."""
+    setting = os.environ.get("HATANG_JOBS", "")
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    return min(os.cpu_count() or 1, 4) if count >= PARALLEL_MIN else 1
+
+
+def _render_all(renderer: Renderer, jobs: list[_Job]) -> list[dict[str, str] | Problem]:
+    """Render the jobs in order; big batches in forked worker processes (templates compiled first, once)."""
+    workers = jobs_wanted(len(jobs))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_render_job(renderer, job) for job in jobs]
+    first: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        first.setdefault(job.tset.platform, i)
+    warm = {i: _render_job(renderer, jobs[i]) for i in first.values()}  # compiles every template in the parent
+    rest = [job for i, job in enumerate(jobs) if i not in warm]
+    global _WORK
+    _WORK = (renderer, rest, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            slices = pool.map(_render_slice, range(workers))
+    finally:
+        _WORK = None
+    done: list[dict[str, str] | Problem] = [{} for _ in rest]
+    for k, part in enumerate(slices):
+        done[k::workers] = part
+    merged = iter(done)
+    return [warm[i] if i in warm else next(merged) for i in range(len(jobs))]
+
+
+def _missing_set(name: str, intent: DeviceIntent, root: Path) -> Problem:
+    return Problem(
+        f"templates/{intent.platform}",
+        None,
+        None,
+        f"device {name}",
+        f"no template set for platform {intent.platform!r}",
+        f"a folder {root / intent.platform} with a device.j2",
+    )
+
+
 def render_intents(intents: dict[str, DeviceIntent], inv_sha: str, renderer: Renderer | None = None) -> Rendered:
-    """Render every intent; a device that fails is listed and the others still render."""
+    """Render every intent; a device that fails is listed and the others still render.
+
+    Bodies already in the renderer's cache (same fingerprint) are reused; the rest are rendered, in
+    several processes when there are many (``$HATANG_JOBS`` sets how many).
+    """
     renderer = renderer or Renderer()
     result = Rendered(intents=intents)
     memo: dict[int, str] = {}
+    planned: list[_Job] = []
     for name, intent in intents.items():
         tset = renderer.template_set(intent.platform)
         if tset is None:
-            where = f"templates/{intent.platform}"
-            result.failures.append(
-                Problem(
-                    where,
-                    None,
-                    None,
-                    f"device {name}",
-                    f"no template set for platform {intent.platform!r}",
-                    f"a folder {renderer.root / intent.platform} with a device.j2",
-                )
-            )
+            result.failures.append(_missing_set(name, intent, renderer.root))
             continue
         result.sets[tset.platform] = tset
-        key = fingerprint(intent, tset, memo)
-        meta = header_values(intent, inv_sha, tset)
-        try:
-            bodies = renderer.cache.get(key)
-            if bodies is None:
-                bodies = _render_one(renderer, intent, tset, _unstamped(meta))
-                renderer.cache[key] = bodies
-        except (TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
-            result.failures.append(_failure(name, exc, tset, renderer.root))
+        planned.append(_Job(name, intent, tset, fingerprint(intent, tset, memo)))
+    todo = {job.key: job for job in planned if job.key not in renderer.cache}
+    outcomes = dict(zip(todo, _render_all(renderer, list(todo.values())), strict=True))
+    for job in planned:
+        outcome = renderer.cache.get(job.key) or outcomes[job.key]
+        if isinstance(outcome, Problem):
+            result.failures.append(outcome if outcome.path == f"device {job.name}" else _renamed(outcome, job.name))
             continue
-        result.fingerprints[name] = key
-        result.devices[name] = []
-        for suffix, body in bodies.items():
-            path = f"configs/{name}.{suffix}"
+        renderer.cache[job.key] = outcome
+        meta = header_values(job.intent, inv_sha, job.tset)
+        result.fingerprints[job.name] = job.key
+        paths = result.devices[job.name] = []
+        for suffix, body in outcome.items():
+            path = f"configs/{job.name}.{suffix}"
             result.files[path] = _stamp(body, meta)
-            result.devices[name].append(path)
+            paths.append(path)
     return result
+
+
+def _renamed(problem: Problem, device: str) -> Problem:
+    """A failure shared by devices with the same fingerprint, told for each of them."""
+    return Problem(problem.file, problem.line, problem.column, f"device {device}", problem.found, problem.expected)
 
 
 STAMP = "@@HATANG-INVENTORY-SHA256@@"
