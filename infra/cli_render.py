@@ -149,7 +149,7 @@ def cmd_ci(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise
     cmp = None
     if args.base:
-        _, _, cmp = diff_against(Path(args.path), args.base, _templates(args))
+        _, _, cmp = diff_against(Path(args.path), args.base, _templates(args), head=head)
         _write_diffs(cmp, out_dir)
         _print_comparison(cmp, out, 20)
     findings, devices = _ci_checks(head)

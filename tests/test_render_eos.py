@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from ciscoconfparse2 import CiscoConfParse
 from conftest import mini_data, write_files
+from ios_style import assert_children, blocks, child_block, children, endpoint_address
 
 from infra import __version__ as version
 from infra.errors import Problem
@@ -103,34 +104,6 @@ def every_parsed(samples: dict[str, Sample]) -> Iterable[tuple[Sample, str, Any]
 # --- structural assertions --------------------------------------------------------------------------------
 
 
-def children(conf: Any, parent: str) -> list[str]:
-    """The stripped child lines of the one top-level line matching ``parent`` exactly."""
-    found = conf.find_objects(f"^{re.escape(parent)}$")
-    assert len(found) == 1, f"expected one {parent!r}, found {len(found)}"
-    return [c.text.strip() for c in found[0].children]
-
-
-def assert_children(conf: Any, parent: str, expected: Iterable[str]) -> None:
-    """``parent`` exists once and has every ``expected`` child line."""
-    found = children(conf, parent)
-    missing = [e for e in expected if e not in found]
-    assert not missing, f"{parent}: missing {missing}; has {found}"
-
-
-def child_block(conf: Any, parent: str, child: str) -> list[str]:
-    """The stripped lines under ``child`` (a sub-section such as an address family) of ``parent``."""
-    top = conf.find_objects(f"^{re.escape(parent)}$")
-    assert len(top) == 1, f"expected one {parent!r}"
-    subs = [c for c in top[0].children if c.text.strip() == child]
-    assert len(subs) == 1, f"{parent}: expected one {child!r}"
-    return [c.text.strip() for c in subs[0].children]
-
-
-def blocks(conf: Any, regex: str) -> list[tuple[str, list[str]]]:
-    """Every top-level line matching ``regex``, with its stripped children."""
-    return [(o.text, [c.text.strip() for c in o.children]) for o in conf.find_objects(regex)]
-
-
 def planned_lines(addresses: dict[str, Any], prefixes: dict[str, Any]) -> list[str]:
     """EOS address lines of one end of a planned link or VLAN: ``ip address A/L``, ``ipv6 address A/L``."""
     return [
@@ -138,16 +111,6 @@ def planned_lines(addresses: dict[str, Any], prefixes: dict[str, Any]) -> list[s
         for p, net in prefixes.items()
         if p in addresses
     ]
-
-
-def endpoint_address(sample: Sample, name: str) -> str:
-    """Where the plan puts a shared endpoint: its host's GUA (then ULA, then IPv4), or its fixed address."""
-    endpoint = sample.inv.endpoints[name]
-    if endpoint.host is not None:
-        addresses = sample.plan.hosts[endpoint.host].addresses
-        return str(next(addresses[p] for p in ("gua", "ula", "ipv4") if p in addresses))
-    assert endpoint.address is not None
-    return str(endpoint.address.ipv6 or endpoint.address.ipv4)
 
 
 def gateways(sample: Sample, site: SitePlan) -> list[DevicePlan]:
@@ -363,7 +326,7 @@ def test_net02_net03_aaa_and_net05_hashed_credentials(samples: dict[str, Sample]
     for sample, name, text in every_config(samples):
         site = sample.inv.sites[sample.intents[name].site]
         servers = re.findall(r"^tacacs-server host (\S+) .*key 0 \$\{secret:tacacs-key\}$", text, re.M)
-        assert servers == [endpoint_address(sample, e) for e in site.endpoints["aaa"]]
+        assert servers == [endpoint_address(sample.inv, sample.plan, e) for e in site.endpoints["aaa"]]
         assert len(servers) >= 2
         assert re.search(r"^aaa authentication login default group \S+ local$", text, re.M)
         assert re.search(r"^aaa accounting commands all default start-stop group", text, re.M)
@@ -384,9 +347,9 @@ def test_net06_net07_syslog_and_ntp_to_every_planned_target(samples: dict[str, S
         assert re.search(r"^logging trap (informational|6)$", text, re.M)
         assert re.search(rf"^logging{vrf} source-interface ({LOOPBACK}|{MGMT_PORT}|Vlan\d+)$", text, re.M)
         hosts = re.findall(rf"^logging{vrf} host (\S+)", text, re.M)
-        assert hosts == [endpoint_address(sample, e) for e in site.endpoints["syslog"]]
+        assert hosts == [endpoint_address(sample.inv, sample.plan, e) for e in site.endpoints["syslog"]]
         servers = re.findall(rf"^ntp server{vrf} (\S+)", text, re.M)
-        assert servers == [endpoint_address(sample, e) for e in site.endpoints["ntp"]]
+        assert servers == [endpoint_address(sample.inv, sample.plan, e) for e in site.endpoints["ntp"]]
         assert len(hosts) >= 2
         assert len(servers) >= 2
 

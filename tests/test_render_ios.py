@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from ciscoconfparse2 import CiscoConfParse
 from conftest import mini_data, write_files
+from ios_style import assert_children, blocks, child_block, children, endpoint_address
 
 from infra import __version__ as version
 from infra.errors import Problem
@@ -104,34 +105,6 @@ def test_ciscoconfparse2_reads_every_router_and_a_share_of_the_switches(samples:
 # --- structural assertions --------------------------------------------------------------------------------
 
 
-def children(conf: Any, parent: str) -> list[str]:
-    """The stripped child lines of the one top-level line matching ``parent`` exactly."""
-    found = conf.find_objects(f"^{re.escape(parent)}$")
-    assert len(found) == 1, f"expected one {parent!r}, found {len(found)}"
-    return [c.text.strip() for c in found[0].children]
-
-
-def assert_children(conf: Any, parent: str, expected: Iterable[str]) -> None:
-    """``parent`` exists once and has every ``expected`` child line."""
-    found = children(conf, parent)
-    missing = [e for e in expected if e not in found]
-    assert not missing, f"{parent}: missing {missing}; has {found}"
-
-
-def child_block(conf: Any, parent: str, child: str) -> list[str]:
-    """The stripped lines under ``child`` (a sub-section such as an address family) of ``parent``."""
-    top = conf.find_objects(f"^{re.escape(parent)}$")
-    assert len(top) == 1, f"expected one {parent!r}"
-    subs = [c for c in top[0].children if c.text.strip() == child]
-    assert len(subs) == 1, f"{parent}: expected one {child!r}"
-    return [c.text.strip() for c in subs[0].children]
-
-
-def blocks(conf: Any, regex: str) -> list[tuple[str, list[str]]]:
-    """Every top-level line matching ``regex``, with its stripped children."""
-    return [(o.text, [c.text.strip() for c in o.children]) for o in conf.find_objects(regex)]
-
-
 def ios_v4(ip: Any, net: Any) -> str:
     return f"ip address {ip} {net.netmask}"
 
@@ -147,16 +120,6 @@ def planned_lines(addresses: dict[str, Any], prefixes: dict[str, Any]) -> list[s
         for p, net in prefixes.items()
         if p in addresses
     ]
-
-
-def endpoint_address(sample: Sample, name: str) -> str:
-    """Where the plan puts a shared endpoint: its host's GUA (then ULA, then IPv4), or its fixed address."""
-    endpoint = sample.inv.endpoints[name]
-    if endpoint.host is not None:
-        addresses = sample.plan.hosts[endpoint.host].addresses
-        return str(next(addresses[p] for p in ("gua", "ula", "ipv4") if p in addresses))
-    assert endpoint.address is not None
-    return str(endpoint.address.ipv6 or endpoint.address.ipv4)
 
 
 def wan_port(intent: DeviceIntent, circuit: int) -> str:
@@ -368,7 +331,7 @@ def test_net02_net03_aaa_and_net05_hashed_credentials(samples: dict[str, Sample]
         assert [s for s, _ in servers] == [f"tacacs server {e}" for e in planned]
         assert len(servers) >= 2
         for (_, kids), endpoint in zip(servers, planned, strict=True):
-            address = endpoint_address(sample, endpoint)
+            address = endpoint_address(sample.inv, sample.plan, endpoint)
             assert f"address {'ipv6' if ':' in address else 'ipv4'} {address}" in kids
             assert "key ${secret:tacacs-key}" in kids
         assert_children(conf, "archive", ["log config"])
@@ -382,11 +345,11 @@ def test_net06_net07_syslog_and_ntp_to_every_planned_target(samples: dict[str, S
         assert re.search(r"^service timestamps log datetime msec( localtime)? show-timezone$", text, re.M)
         assert re.search(rf"^logging source-interface ({LOOPBACK}|{MGMT_PORT}|Vlan\d+)\b", text, re.M)
         hosts = re.findall(r"^logging host (ipv6 )?(\S+)", text, re.M)
-        assert {h for _, h in hosts} == {endpoint_address(sample, e) for e in site.endpoints["syslog"]}
+        assert {h for _, h in hosts} == {endpoint_address(sample.inv, sample.plan, e) for e in site.endpoints["syslog"]}
         assert len(hosts) >= 2
         assert all(v6 == "ipv6 " for v6, h in hosts if ":" in h)
         servers = re.findall(r"^ntp server (?:vrf \S+ )?(ipv6 )?(\S+)$", text, re.M)
-        assert {h for _, h in servers} == {endpoint_address(sample, e) for e in site.endpoints["ntp"]}
+        assert {h for _, h in servers} == {endpoint_address(sample.inv, sample.plan, e) for e in site.endpoints["ntp"]}
         assert len(servers) >= 2
 
 

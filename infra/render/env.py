@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, Template
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 
 ENTRY = "device"
 
@@ -82,8 +82,3 @@ def template_set(root: Path, platform: str) -> TemplateSet | None:
             middle = path.name[len(ENTRY) + 1 : -len(".j2")]
             entries[middle or "cfg"] = rel
     return TemplateSet(platform, dict(sorted(entries.items())), digest.hexdigest())
-
-
-def load_entry(env: Environment, name: str) -> Template:
-    """Compile one entry template (syntax errors surface here)."""
-    return env.get_template(name)

@@ -241,13 +241,6 @@ class DeviceIntent:
                 return i
         raise KeyError(name)
 
-    def filter(self, name: str) -> Filter:
-        """The filter of that name (KeyError if the device has none)."""
-        for f in self.filters:
-            if f.name == name:
-                return f
-        raise KeyError(name)
-
 
 def as_data(value: Any) -> Any:
     """An intent (or part of one) as plain dicts and lists, e.g. for Ansible host variables or JSON."""

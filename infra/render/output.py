@@ -66,14 +66,9 @@ def manifest(rendered: Rendered, files: dict[str, str], *, inventory: str, diges
     }
 
 
-def _write(path: Path, text: str, made: set[Path] | None = None) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    folder = path.parent
-    if made is None or folder not in made:
-        folder.mkdir(parents=True, exist_ok=True)
-        if made is not None:
-            made.add(folder)
-    tmp = os.path.join(folder, f".{path.name}.tmp")
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file (its folder exists)."""
+    tmp = os.path.join(path.parent, f".{path.name}.tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(tmp, path)
@@ -91,11 +86,10 @@ def write_build(
             done.unchanged += 1
         else:
             done.written.append(rel)
-    for folder in sorted({(out / rel).parent for rel in done.written}):
+    for folder in sorted({out} | {(out / rel).parent for rel in done.written}):
         folder.mkdir(parents=True, exist_ok=True)
-    made = {(out / rel).parent for rel in done.written}
     with ThreadPoolExecutor(max_workers=4) as pool:  # creating files waits on the file system, not the CPU
-        list(pool.map(lambda rel: _write(out / rel, files[rel], made), done.written))
+        list(pool.map(lambda rel: _write(out / rel, files[rel]), done.written))
     for rel in sorted(set(old_files) - set(new_manifest["files"])):
         path = out / rel
         if path.is_file():

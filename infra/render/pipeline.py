@@ -60,9 +60,11 @@ def build(path: Path, out: Path, templates: Path) -> Build:
     return result
 
 
-def diff_against(path: Path, ref: str, templates: Path) -> tuple[Build, Build, Comparison]:
-    """Render revision ``ref`` and the working tree, and compare them device by device."""
-    head = render_tree(path, templates)
+def diff_against(
+    path: Path, ref: str, templates: Path, *, head: Build | None = None
+) -> tuple[Build, Build, Comparison]:
+    """Render revision ``ref`` and the working tree (unless ``head`` already is it), and compare device by device."""
+    head = head or render_tree(path, templates)
     with tempfile.TemporaryDirectory(prefix="hatang-base-") as tmp:
         tree = extract_base(path, templates, ref, Path(tmp))
         base = render_tree(tree.inventory, tree.templates or templates)

@@ -105,7 +105,7 @@ def _shared(value: object, memo: dict[int, str]) -> str:
     return text
 
 
-def _where(exc: BaseException, root: Path) -> tuple[str | None, int | None]:
+def _where(exc: BaseException) -> tuple[str | None, int | None]:
     """The template file and line a Jinja2 error came from (the innermost template frame)."""
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
         return exc.filename, exc.lineno
@@ -118,7 +118,7 @@ def _where(exc: BaseException, root: Path) -> tuple[str | None, int | None]:
 
 
 def _failure(device: str, exc: BaseException, tset: TemplateSet, root: Path) -> Problem:
-    file, line = _where(exc, root)
+    file, line = _where(exc)
     if file is not None:
         with contextlib.suppress(ValueError):
             file = Path(file).resolve().relative_to(root.resolve().parent).as_posix()
