@@ -92,3 +92,11 @@ class RenderError(ProblemsError):
 
 class UsageError(ToolError):
     """Bad input that is not in an inventory file: a command-line value, a missing revision."""
+
+
+class LabError(ToolError):
+    """The lab cannot be built, reached or torn down: the message says which node and what to do."""
+
+
+class DeployError(ToolError):
+    """A rollout cannot start or go on (no lab, missing secrets, unknown devices, an unreadable journal)."""

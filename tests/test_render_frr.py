@@ -581,7 +581,7 @@ def test_ospf_default_and_redistribution(everywhere: Case) -> None:
             continue
         for router, v in (("router ospf", "V4"), ("router ospf6", "V6")):
             lines = block(cfg, router)
-            assert ("default-information originate" in lines) == d.ospf.default_originate, name
+            assert ("default-information originate always" in lines) == d.ospf.default_originate, name
             assert (f"redistribute bgp route-map OSPF-FROM-BGP-{v}" in lines) == d.ospf.redistribute_bgp, name
         seen.add((d.role, d.ospf.default_originate, d.ospf.redistribute_bgp))
         if d.ospf.redistribute_bgp:

@@ -433,6 +433,53 @@ class Defaults(Model):
     ospf_secret: Name | None = Field(default=None, description="OSPF authentication key, by secret name")
 
 
+class LabMgmt(Model):
+    """The lab's own management network (never part of the plan): the controller reaches every node on it."""
+
+    ipv6: Net6 = Field(default=ipaddress.IPv6Network("fd00:0:0:ff::/64"), description="a /64 for lab management")
+    ipv4: Net4 = Field(default=ipaddress.IPv4Network("10.255.0.0/24"), description="an IPv4 /24 for lab management")
+
+
+class Lab(Model):
+    """Which part of the province the lab twin holds; lab routers run FRR whatever their platform."""
+
+    name: Name = Field(default="lab", description="short lab name: prefix of its namespaces (at most 8 characters)")
+    sites: list[Name] = Field(min_length=1, description="sites whose routers join the lab")
+    hosts: list[Name] = Field(default=[], description="data-centre hosts that join the lab as Linux nodes")
+    roles: list[DeviceRole] = Field(
+        default=["ce", "wan-edge", "internet-edge", "firewall", "core"],
+        description="device roles that become lab routers (layer-2 access and out-of-band switches are emulated)",
+    )
+    mgmt: LabMgmt = LabMgmt()
+
+    @model_validator(mode="after")
+    def _short_name(self) -> Lab:
+        if len(self.name) > 8:
+            raise ValueError(f"lab name {self.name!r} is longer than 8 characters (it prefixes namespace names)")
+        return self
+
+
+class WaveSizes(Model):
+    """How many sites each wave of a tier holds."""
+
+    datacenter: int = Field(default=1, ge=1)
+    agency: int = Field(default=10, ge=1)
+    district: int = Field(default=5, ge=1)
+    commune: int = Field(default=25, ge=1)
+    other: int = Field(default=10, ge=1)
+
+
+class Rollout(Model):
+    """How a deploy is cut into waves and when a wave counts as failed."""
+
+    canary: int = Field(default=2, ge=0, description="sites in the first (canary) wave, taken from the lowest tier")
+    wave_sites: WaveSizes = WaveSizes()
+    failure_budget: int = Field(default=0, ge=0, description="devices of a wave that may fail before it is reverted")
+    parallel: int = Field(default=8, ge=1, le=64, description="devices worked on at the same time")
+    revert_after: int = Field(default=300, ge=30, description="seconds before an unconfirmed commit reverts itself")
+    check_timeout: int = Field(default=90, ge=5, description="seconds post-checks may wait for adjacencies")
+
+
 SECTION_ITEMS: dict[str, type[Model]] = {
     "tiers": Tier,
     "profiles": Profile,
@@ -449,6 +496,8 @@ SINGLE_SECTIONS: dict[str, type[Model]] = {
     "province": Province,
     "addressing": Addressing,
     "defaults": Defaults,
+    "lab": Lab,
+    "rollout": Rollout,
 }
 
 
@@ -465,6 +514,8 @@ class InventoryFile(Model):
     province: Province | None = None
     addressing: Addressing | None = None
     defaults: Defaults | None = None
+    lab: Lab | None = None
+    rollout: Rollout | None = None
     tiers: list[Tier] = []
     profiles: list[Profile] = []
     sites: list[Site] = []

@@ -31,10 +31,12 @@ from infra.inventory.models import (
     Gateway,
     Host,
     InternalLink,
+    Lab,
     Model,
     Platform,
     Profile,
     Province,
+    Rollout,
     Secret,
     Service,
     Site,
@@ -91,6 +93,8 @@ class Inventory:
     province: Province
     addressing: Addressing
     defaults: Defaults
+    lab: Lab | None = None
+    rollout: Rollout = field(default_factory=Rollout)
     tiers: dict[str, Tier] = field(default_factory=dict)
     profiles: dict[str, Profile] = field(default_factory=dict)
     sites: dict[str, EffectiveSite] = field(default_factory=dict)
@@ -218,6 +222,11 @@ def resolve(collected: Collected, *, root: Path, files: tuple[str, ...], digest:
         addressing=cast(Addressing, collected.singles["addressing"].item),
         defaults=cast(Defaults, defaults.item) if defaults else Defaults(),
     )
+    lab = collected.singles.get("lab")
+    inv.lab = cast(Lab, lab.item) if lab else None
+    rollout = collected.singles.get("rollout")
+    if rollout:
+        inv.rollout = cast(Rollout, rollout.item)
     for section, single in collected.singles.items():
         inv.origins[(section, "")] = single.origin
     inv.tiers = _index(inv, collected, "tiers", Tier, _name)

@@ -318,6 +318,29 @@ def check_pools(inv: Inventory, collected: Collected) -> list[Problem]:
     return out
 
 
+def check_lab(inv: Inventory, collected: Collected) -> list[Problem]:
+    """The lab names real sites and hosts, hosts of its own sites, and its networks do not overlap the plan."""
+    located = collected.singles.get("lab")
+    if inv.lab is None or located is None:
+        return []
+    origin, lab = located.origin, inv.lab
+    sites = Refs("site", inv.sites, collected.invalid["sites"])
+    hosts = Refs("host", inv.hosts, collected.invalid["hosts"])
+    out: list[Problem] = []
+    for i, name in enumerate(lab.sites):
+        out += sites.check(origin, ("sites", i), name)
+    for i, name in enumerate(lab.hosts):
+        out += hosts.check(origin, ("hosts", i), name)
+        host = inv.hosts.get(name)
+        if host is not None and host.site not in lab.sites:
+            out.append(origin.problem(("hosts", i), f"{name!r} at site {host.site!r}", "a host of a lab site"))
+    if lab.mgmt.ipv4.overlaps(inv.addressing.ipv4):
+        out.append(origin.problem(("mgmt", "ipv4"), str(lab.mgmt.ipv4), f"a block outside {inv.addressing.ipv4}"))
+    if lab.mgmt.ipv6.overlaps(inv.addressing.gua):
+        out.append(origin.problem(("mgmt", "ipv6"), str(lab.mgmt.ipv6), f"a block outside {inv.addressing.gua}"))
+    return out
+
+
 def check(collected: Collected, inv: Inventory) -> list[Problem]:
     """Every semantic rule over the collected items and the resolved inventory."""
     return [
@@ -329,4 +352,5 @@ def check(collected: Collected, inv: Inventory) -> list[Problem]:
         *check_hosts(inv, collected),
         *check_systems(inv, collected),
         *check_endpoints(inv, collected),
+        *check_lab(inv, collected),
     ]

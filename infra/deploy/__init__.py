@@ -1,0 +1,1 @@
+"""Deploy: push rendered configurations to devices through NAPALM drivers, in health-gated waves."""

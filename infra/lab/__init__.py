@@ -1,0 +1,1 @@
+"""The lab twin: namespace nodes built from the inventory's ``lab`` selection (FRR routers, Linux hosts)."""
