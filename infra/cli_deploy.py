@@ -120,6 +120,7 @@ def cmd_deploy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         journal = Journal.open(out_dir, args.resume or None)
         meta = journal.meta()
         args.path = meta["inventory"]
+        args.templates = meta.get("templates") or args.templates
         fleet = _fleet(args, bool(meta["lab"]))
         waves, commit, done = _restore_waves(meta), bool(meta["commit"]), journal.passed_waves()
         journal.write("resume")
@@ -131,11 +132,18 @@ def cmd_deploy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _check_secrets(fleet, [d for w in waves for d in w.devices])
         journal = Journal.create(
             out_dir,
-            {"inventory": str(args.path), "lab": fleet.lab, "commit": commit, "waves": [_wave_data(w) for w in waves]},
+            {
+                "inventory": str(args.path),
+                "templates": args.templates,
+                "lab": fleet.lab,
+                "commit": commit,
+                "waves": [_wave_data(w) for w in waves],
+            },
         )
     options = _options(args, fleet, commit)
     err.write(f"{'rollout' if commit else 'dry run'} {journal.run_id}: {len(waves)} waves → {journal.root}\n")
-    result = Rollout(fleet, journal, options, progress=ProgressPrinter(err)).run(waves, done=done)
+    rollout = Rollout(fleet, journal, options, progress=ProgressPrinter(err))
+    result = rollout.run(waves, done=done, resume=args.resume is not None)
     _, md = write_reports(result, journal.root)
     if not commit and args.format == "text":
         _print_diffs(journal.root, [d for w in result.waves for d in w.devices], out)

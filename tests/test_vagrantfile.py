@@ -215,6 +215,22 @@ def test_vagrant_validates_the_libvirt_provider_config(vagrant_home: Path, tmp_p
 
 
 @pytest.mark.slow
+def test_vagrant_validates_the_real_export_of_the_sample_lab(vagrant_home: Path, tmp_path: Path) -> None:
+    from infra.lab import control
+    from infra.lab.export import export
+
+    path = export(control.model(Path(__file__).resolve().parents[1] / "inventory"), tmp_path / "export")
+    env = {"HATANG_LAB": str(path), "VAGRANT_DEFAULT_PROVIDER": "libvirt"}
+    out = _vagrant(vagrant_home, tmp_path, "validate", **env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Vagrantfile validated successfully" in out.stdout
+    listed = _vagrant(vagrant_home, tmp_path, "validate", "--ignore-provider", HATANG_LAB=str(path))
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    for name in ("dc-chinh-core1", "gw-phu-yen-1", "portal-web-01", "xa-da-loc-ce1"):
+        assert f"==> {name}:" in listed.stdout
+
+
+@pytest.mark.slow
 def test_vagrant_reads_the_default_export_next_to_the_vagrantfile(vagrant_home: Path, tmp_path: Path) -> None:
     shutil.copytree(SAMPLE, tmp_path / "build" / "lab")
     out = _vagrant(vagrant_home, tmp_path, "validate", "--ignore-provider")

@@ -174,6 +174,8 @@ class Rollout:
     def _load(self, s: _Session) -> bool:
         t, r = s.target, s.result
         try:
+            if self.options.commit and t.revert_timer and s.driver.has_pending_commit():
+                raise RuntimeError("a commit is already pending confirmation on the device (another rollout?)")
             if self.options.commit:
                 r.step = "backup"
                 self.journal.save_backup(t.name, strip_header(s.driver.get_config(retrieve="running")["running"]))
@@ -223,6 +225,7 @@ class Rollout:
 
     def _work(self, s: _Session) -> _Session:
         r = s.result
+        s.started = time.monotonic()  # the device's own time, not its wait for a free worker
         if self._open(s) and self._load(s):
             if not self.options.commit:
                 self._discard(s)
@@ -360,8 +363,14 @@ class Rollout:
 
         self._map(cancel, sessions)
 
-    def run(self, waves: list[Wave], *, done: set[str] | None = None) -> RolloutResult:
-        """Every wave in order; stops at the first failed wave when committing. ``done``: waves to skip."""
+    def run(self, waves: list[Wave], *, done: set[str] | None = None, resume: bool = False) -> RolloutResult:
+        """Every wave in order; stops at the first failed wave when committing.
+
+        Args:
+            waves: The waves, in order.
+            done: Waves an earlier attempt of this run finished (skipped).
+            resume: This continues an interrupted run: commits it left pending are cancelled before a wave.
+        """
         started = time.monotonic()
         done = done or set()
         result = RolloutResult(self.journal.run_id, self.options.commit)
@@ -372,7 +381,7 @@ class Rollout:
             if wave.name in done or result.halted is not None:
                 result.skipped.append(wave.name)
                 continue
-            if done:
+            if resume:
                 self.resume_pending(wave)
             outcome = self.run_wave(wave)
             result.waves.append(outcome)

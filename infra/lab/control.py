@@ -159,8 +159,18 @@ def _keygen(path: Path, comment: str) -> tuple[str, str]:
 
 
 def _write(root: Path, inside: str, content: str, mode: int) -> None:
+    """Write a file into a node's own layer; new folders take the machine's mode and owner (/root stays 0700)."""
     target = root / inside.lstrip("/")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    root.mkdir(parents=True, exist_ok=True)
+    parts = Path(inside.lstrip("/")).parent.parts
+    for k in range(1, len(parts) + 1):
+        folder, machine = root.joinpath(*parts[:k]), Path("/").joinpath(*parts[:k])
+        if not folder.exists():
+            folder.mkdir()
+            if machine.is_dir():
+                st = machine.stat()
+                folder.chmod(st.st_mode & 0o7777)
+                os.chown(folder, st.st_uid, st.st_gid)
     target.write_text(content)
     target.chmod(mode)
 
@@ -172,7 +182,7 @@ def _frr_owner(upper: Path) -> None:
         frr = pwd.getpwnam("frr")
     except KeyError:
         return
-    for p in [upper / "etc/frr", *sorted((upper / "etc/frr").iterdir())]:
+    for p in sorted((upper / "etc/frr").iterdir()):
         os.chown(p, frr.pw_uid, frr.pw_gid)
 
 
@@ -432,10 +442,13 @@ def _build(m: LabModel, paths: LabPaths) -> None:
     for node in m.topo.nodes.values():
         base = paths.nodes / node.name
         os_nodes.mount_overlay(Path("/"), base / "upper", base / "work", base / "root")
-        os_nodes.start_node(netns_name(lab, node.name), base / "root", node.name, _hidden_paths())
+        os_nodes.start_node(
+            netns_name(lab, node.name), base / "root", node.name, _hidden_paths(), log=base / "start.log"
+        )
     late = _wait_ready(m, paths, lab)
     if late:
-        raise LabError(f"nodes not ready after {READY_TIMEOUT:.0f} s: {', '.join(late)} (see 'hatang lab exec NODE')")
+        logs = ", ".join(str(paths.nodes / n / "start.log") for n in late[:3])
+        raise LabError(f"nodes not ready after {READY_TIMEOUT:.0f} s: {', '.join(late)} (start-up output: {logs})")
     c6, c4 = _controller(m)
     state = LabState(lab, m.digest, str(m.inv.root), c6, c4)
     for node in m.topo.nodes.values():

@@ -152,6 +152,9 @@ def node_files(topo: Topology, node: Node, *, host_key: str, authorized: str, fr
         "/etc/ssh/hatang_authorized_keys": authorized,
         "/etc/ssh/ssh_host_ed25519_key": host_key,
         "/usr/local/sbin/hatang-node-init": NODE_INIT,
+        # the machine's own root shell start-up (pyenv and the like) must not run for every SSH command
+        "/root/.bashrc": "# hatang lab node\n",
+        "/root/.profile": "# hatang lab node\n",
     }
     if frr_conf is not None:
         files["/etc/hatang-lab-router"] = node.kind + "\n"

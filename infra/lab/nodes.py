@@ -73,9 +73,17 @@ def init_pid(netns: str) -> int | None:
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("NSpid:") and line.split()[-1] == "1" and len(line.split()) > 2:
+            if line.startswith("NSpid:") and line.split()[-1] == "1" and len(line.split()) > 2 and _chrooted(pid):
                 return pid
     return None
+
+
+def _chrooted(pid: int) -> bool:
+    """Whether the process already runs in its node's root (the start-up script is still mounting before)."""
+    try:
+        return os.readlink(f"/proc/{pid}/root") != "/"
+    except OSError:
+        return False
 
 
 def kill_all(pids: Iterable[int]) -> None:
@@ -146,7 +154,7 @@ exec setpriv --bounding-set -sys_module,-sys_time,-sys_boot,-sys_rawio \
 """
 
 
-def start_node(netns: str, root: Path, hostname: str, hide: Sequence[str]) -> None:
+def start_node(netns: str, root: Path, hostname: str, hide: Sequence[str], *, log: Path | None = None) -> None:
     """Start a node's init in ``netns`` with ``root`` (an overlay) as its filesystem; returns at once.
 
     The process is started through ``setsid -f`` so that it belongs to no one here: the node outlives this
@@ -176,7 +184,8 @@ def start_node(netns: str, root: Path, hostname: str, hide: Sequence[str]) -> No
         hostname,
         *hide,
     ]
-    subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    with open(log or os.devnull, "ab") as sink:  # what the start-up script prints, for 'node not ready' errors
+        subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, check=True)
 
 
 def mount_overlay(lower: Path, upper: Path, work: Path, target: Path) -> None:
