@@ -1,18 +1,19 @@
 """Benchmark: rolling the lab out — one wave of 30+ routers against its slowest device, and the whole lab.
 
 A copy of the sample inventory gets its own lab selection: the data centre (8 routers) and the first N communes
-(one CE router each, default 30), plus the emulated gateways and one DC service host. The rollout runs in the
-inventory's order: a canary of 2 communes, the data centre, then one wave with every other commune. Figures:
+(one CE router each, default 32: 2 go to the canary, 30 make the big wave), plus the emulated gateways and one
+DC service host. The rollout runs in the inventory's order: a canary of 2 communes, the data centre, then one
+wave with every other commune. Figures:
 
 * lab up (namespaces, wires, nodes, SSH and FRR ready);
 * the big commune wave: its wall time, each device's own time (connect → load → diff → commit → post-checks,
   without the wait for a free worker), the slowest device, and the parallel efficiency = slowest / wave time
   (1.0 would mean the wave costs no more than its slowest device); with ``--parallel`` workers;
 * the whole rollout (all waves), and a second dry run (every diff must be empty);
-* the same wave's devices one at a time (``--serial-sample`` of them, the way a plain NAPALM loop would), scaled
-  to the wave: the speed-up of the parallel wave over a serial loop.
+* a sample of the wave's devices (``--serial-sample``) put back to bare and rolled out again one at a time (the
+  way a plain NAPALM loop would), scaled to the wave: the speed-up of the parallel wave over a serial loop.
 
-Needs root (the lab). Usage: python -m bench.bench_rollout [--communes 30] [--parallel 16] [--serial-sample 6]
+Needs root (the lab). Usage: python -m bench.bench_rollout [--communes 32] [--parallel 8] [--serial-sample 6]
 Figures are printed (and written with --json), never asserted: this machine is shared and noisy (2 cores).
 """
 
@@ -107,14 +108,29 @@ def measure(communes: int, parallel: int, serial_sample: int) -> dict[str, Any]:
     return figures
 
 
+def _bare(inv: Path, names: list[str]) -> None:
+    """Put devices back to the lab's bare configuration, so that a serial run does the same work as the wave."""
+    from infra.deploy.engine import napalm_opener
+    from infra.deploy.targets import lab_fleet
+    from infra.render.env import default_templates
+
+    fleet = lab_fleet(inv, default_templates())
+    for name in names:
+        driver = napalm_opener(fleet.targets[name])
+        try:
+            driver.load_replace_candidate(
+                config=f"frr defaults traditional\nhostname {name}\nservice integrated-vtysh-config\n!\n"
+            )
+            driver.commit_config()
+        finally:
+            driver.close()
+
+
 def _serial(inv: Path, out: Path, devices: list[str], wave_size: int, wave_s: float) -> dict[str, Any]:
-    """Roll the same kind of devices out one at a time (a changed template so that each has work to do)."""
-    templates = out.parent / "templates"
-    shutil.copytree(ROOT / "templates", templates)
-    device = templates / "frr" / "device.j2"
-    device.write_text(device.read_text().replace("log timestamp precision 3", "log timestamp precision 6"))
+    """Roll a sample of the wave's devices out again one at a time, from the same bare start (a plain loop)."""
     names = [f"{site}-ce1" for site in devices]
-    serial_s, proc = _hatang("deploy", str(inv), "--lab", "--commit", "--out", str(out), "--templates", str(templates),
+    _bare(inv, names)
+    serial_s, proc = _hatang("deploy", str(inv), "--lab", "--commit", "--out", str(out),
                              "--devices", *names, "--parallel", "1")  # fmt: skip
     _check(proc, "serial sample")
     per_device = serial_s / len(names)
@@ -130,8 +146,8 @@ def _serial(inv: Path, out: Path, devices: list[str], wave_size: int, wave_s: fl
 def main() -> None:
     """Run and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--communes", type=int, default=30)
-    parser.add_argument("--parallel", type=int, default=16)
+    parser.add_argument("--communes", type=int, default=32)
+    parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--serial-sample", type=int, default=6)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()

@@ -221,3 +221,42 @@ def test_a_failure_within_the_budget_reverts_only_that_device(tmp_path: Path, in
     assert states == {"a-ce1": ("confirmed", ""), "b-ce1": ("failed", "load:")}
     assert "k-e-y-value" not in wave.devices[1].error
     assert "${secret:bgp-key}" in wave.devices[1].error
+
+
+def test_a_revert_that_times_out_once_is_tried_again(tmp_path: Path, inv_fleet_parts: Any) -> None:
+    timeout = {"exception": "napalm.base.exceptions.CommandTimeoutException", "args": ["did not finish within 120s"]}
+    calls = {
+        **healthy("a-ce1", "+x"),
+        "get_interfaces.1": {k: {**v, "is_up": False} for k, v in INTERFACES_UP.items()},
+        "load_replace_candidate.2": timeout,
+        "load_replace_candidate.3": {},
+        "compare_config.2": {"diff": "-x"},
+        "commit_config.2": {},
+        "load_replace_candidate.4": {},
+        "compare_config.3": {"diff": ""},
+        "discard_config.1": {},
+    }
+    record(tmp_path / "rec" / "a-ce1", calls)
+    result, opener = run(tmp_path, inv_fleet_parts, [target("a-ce1", "ios", "cisco_ios")], commit=True)
+    device = result.waves[0].devices[0]
+    assert (device.status, device.reverted) == ("reverted", True)
+    assert device.error == ""  # the failed post-check stays the reason, not the retried revert
+    assert opener.drivers["a-ce1"].calls["load_replace_candidate"] == 4
+
+
+def test_a_revert_that_keeps_failing_says_not_verified(tmp_path: Path, inv_fleet_parts: Any) -> None:
+    timeout = {"exception": "napalm.base.exceptions.CommandTimeoutException", "args": ["did not finish within 120s"]}
+    calls = {
+        **healthy("a-ce1", "+x"),
+        "get_interfaces.1": {k: {**v, "is_up": False} for k, v in INTERFACES_UP.items()},
+        "load_replace_candidate.2": timeout,
+        "load_replace_candidate.3": timeout,
+    }
+    record(tmp_path / "rec" / "a-ce1", calls)
+    result, _ = run(tmp_path, inv_fleet_parts, [target("a-ce1", "ios", "cisco_ios")], commit=True)
+    device = result.waves[0].devices[0]
+    assert (device.status, device.reverted) == ("failed", False)
+    from infra.deploy.report import markdown
+
+    assert "`a-ce1` (agency-1, step revert)" in markdown(result)
+    assert "NOT verified back" in markdown(result)

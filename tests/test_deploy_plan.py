@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 from pathlib import Path
@@ -192,3 +193,12 @@ def test_the_sample_lab_selection_is_valid() -> None:
     assert inv.lab is not None
     assert inv.lab.name == "py"
     assert len(inv.lab.sites) == 9
+
+
+def test_lab_commands_without_root_say_so(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    for argv in (["lab", "up", str(REPO / "inventory")], ["lab", "down", "--name", "zz"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "needs root" in err
+        assert "Traceback" not in err

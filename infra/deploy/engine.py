@@ -108,12 +108,19 @@ class Options:
     check_interval: float = 2.0
 
 
+COMMAND_TIMEOUT = 120  # seconds one device command may take: FRR's reload of a large configuration on a busy host
+
+
 def napalm_opener(target: Target) -> Any:
     """Open ``target`` with its NAPALM driver."""
     from napalm import get_network_driver
 
     driver = get_network_driver(target.driver)(
-        target.host, target.username, target.password, timeout=30, optional_args=dict(target.optional_args)
+        target.host,
+        target.username,
+        target.password,
+        timeout=COMMAND_TIMEOUT,
+        optional_args=dict(target.optional_args),
     )
     driver.open()
     return driver
@@ -259,30 +266,38 @@ class Rollout:
         self._event("device", wave=r.wave, device=r.device, step="confirm", status=r.status, error=r.error)
 
     def _revert(self, s: _Session) -> None:
-        """Put a device back to its backup and prove it with an empty diff against the backup."""
+        """Put a device back to its backup and prove it with an empty diff against the backup (two attempts)."""
         r, t = s.result, s.target
         backup = self.journal.backup(t.name)
         if s.driver is None or backup is None:
             r.reverted = None if backup is None else False
             return
         r.step = "revert"
+        problem = ""
+        for _attempt in range(2):  # a busy device may time out once; its revert timer is the last resort
+            problem = self._revert_once(s, backup)
+            if not problem:
+                break
+        r.reverted = not problem
+        if problem:
+            r.error = r.error or problem
+        r.status = "reverted" if r.reverted else "failed"
+        self._event("device", wave=r.wave, device=t.name, step="revert", status=r.status, reverted=r.reverted)
+
+    def _revert_once(self, s: _Session, backup: str) -> str:
+        """One attempt at putting a device back; what went wrong, or "" when the backup diff is empty."""
         try:
-            if t.revert_timer and s.driver.has_pending_commit():
+            if s.target.revert_timer and s.driver.has_pending_commit():
                 s.driver.rollback()
             s.driver.load_replace_candidate(config=backup)
             if s.driver.compare_config().strip():
                 s.driver.commit_config()
             s.driver.load_replace_candidate(config=backup)
             residual = self.fleet.secrets.mask(s.driver.compare_config() or "").strip()
-            r.reverted = not residual
             s.driver.discard_config()
-            if residual:
-                r.error = r.error or f"revert left a difference: {residual[:400]}"
         except Exception as exc:
-            r.reverted = False
-            r.error = r.error or f"revert: {self._safe(exc)}"
-        r.status = "reverted" if r.reverted else "failed"
-        self._event("device", wave=r.wave, device=t.name, step="revert", status=r.status, reverted=r.reverted)
+            return f"revert: {self._safe(exc)}"
+        return f"revert left a difference: {residual[:400]}" if residual else ""
 
     @staticmethod
     def _close(s: _Session) -> None:
