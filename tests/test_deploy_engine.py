@@ -91,17 +91,28 @@ def healthy(name: str, diff: str) -> dict[str, Any]:
     }
 
 
-def reverting(calls: dict[str, Any]) -> dict[str, Any]:
-    """Add the calls of putting a device back: load the backup, diff, commit, load again, empty diff, discard."""
+def reverting(calls: dict[str, Any], first: int = 2) -> dict[str, Any]:
+    """Add the calls of putting a device back: load the backup, diff, commit, load again, empty diff, discard.
+
+    ``first`` is the number of the first load of the backup (later when an earlier attempt failed).
+    """
     return {
         **calls,
-        "load_replace_candidate.2": {},
+        f"load_replace_candidate.{first}": {},
         "compare_config.2": {"diff": "-ipv6 address 2001:db8:5400:5::1/127"},
         "commit_config.2": {},
-        "load_replace_candidate.3": {},
+        f"load_replace_candidate.{first + 1}": {},
         "compare_config.3": {"diff": ""},
         "discard_config.1": {},
     }
+
+
+TIMEOUT = {"exception": "napalm.base.exceptions.CommandTimeoutException", "args": ["did not finish within 120s"]}
+
+
+def interface_down(calls: dict[str, Any]) -> dict[str, Any]:
+    """The device's first post-check finds its interface down."""
+    return {**calls, "get_interfaces.1": {k: {**v, "is_up": False} for k, v in INTERFACES_UP.items()}}
 
 
 def target(name: str, driver: str, platform: str) -> Target:
@@ -178,8 +189,7 @@ def test_junos_commits_with_a_revert_timer_then_confirms(tmp_path: Path, inv_fle
 
 def test_a_failed_post_check_reverts_the_whole_wave_and_says_so(tmp_path: Path, inv_fleet_parts: Any) -> None:
     record(tmp_path / "rec" / "a-ce1", reverting(healthy("a-ce1", "+ipv6 address 2001:db8:5400:5::1/127")))
-    down = {k: {**v, "is_up": False} for k, v in INTERFACES_UP.items()}
-    record(tmp_path / "rec" / "b-ce1", reverting({**healthy("b-ce1", "+x"), "get_interfaces.1": down}))
+    record(tmp_path / "rec" / "b-ce1", reverting(interface_down(healthy("b-ce1", "+x"))))
     result, opener = run(
         tmp_path,
         inv_fleet_parts,
@@ -224,18 +234,7 @@ def test_a_failure_within_the_budget_reverts_only_that_device(tmp_path: Path, in
 
 
 def test_a_revert_that_times_out_once_is_tried_again(tmp_path: Path, inv_fleet_parts: Any) -> None:
-    timeout = {"exception": "napalm.base.exceptions.CommandTimeoutException", "args": ["did not finish within 120s"]}
-    calls = {
-        **healthy("a-ce1", "+x"),
-        "get_interfaces.1": {k: {**v, "is_up": False} for k, v in INTERFACES_UP.items()},
-        "load_replace_candidate.2": timeout,
-        "load_replace_candidate.3": {},
-        "compare_config.2": {"diff": "-x"},
-        "commit_config.2": {},
-        "load_replace_candidate.4": {},
-        "compare_config.3": {"diff": ""},
-        "discard_config.1": {},
-    }
+    calls = reverting(interface_down({**healthy("a-ce1", "+x"), "load_replace_candidate.2": TIMEOUT}), first=3)
     record(tmp_path / "rec" / "a-ce1", calls)
     result, opener = run(tmp_path, inv_fleet_parts, [target("a-ce1", "ios", "cisco_ios")], commit=True)
     device = result.waves[0].devices[0]
@@ -245,14 +244,8 @@ def test_a_revert_that_times_out_once_is_tried_again(tmp_path: Path, inv_fleet_p
 
 
 def test_a_revert_that_keeps_failing_says_not_verified(tmp_path: Path, inv_fleet_parts: Any) -> None:
-    timeout = {"exception": "napalm.base.exceptions.CommandTimeoutException", "args": ["did not finish within 120s"]}
-    calls = {
-        **healthy("a-ce1", "+x"),
-        "get_interfaces.1": {k: {**v, "is_up": False} for k, v in INTERFACES_UP.items()},
-        "load_replace_candidate.2": timeout,
-        "load_replace_candidate.3": timeout,
-    }
-    record(tmp_path / "rec" / "a-ce1", calls)
+    calls = interface_down({**healthy("a-ce1", "+x"), "load_replace_candidate.2": TIMEOUT})
+    record(tmp_path / "rec" / "a-ce1", {**calls, "load_replace_candidate.3": TIMEOUT})
     result, _ = run(tmp_path, inv_fleet_parts, [target("a-ce1", "ios", "cisco_ios")], commit=True)
     device = result.waves[0].devices[0]
     assert (device.status, device.reverted) == ("failed", False)

@@ -185,7 +185,7 @@ def test_both_samples_have_their_internet_edges_on_frr(samples: dict[str, Case])
         assert {i.role for i in case.intents.values()} == {"internet-edge"}
         assert not case.out.failures
         assert set(case.out.devices) == planned
-        assert all(sorted(case.files(n)) == ["cfg", "ip", "nft"] for n in planned)
+        assert all(sorted(case.files(n)) == ["cfg", "ip", "nft", "sysctl"] for n in planned)
 
 
 def test_every_role_renders_on_frr(everywhere: Case) -> None:
@@ -429,6 +429,32 @@ def _all(samples: dict[str, Case], everywhere: Case) -> Iterator[tuple[Case, str
     for case in (*samples.values(), everywhere):
         for name in case.intents:
             yield case, name
+
+
+def _sysctl_lines(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def test_sysctl_files_route_refuse_redirects_and_suit_vrrp(everywhere: Case, tmp_path: Path) -> None:
+    vrrp_seen = plain_seen = False
+    for name, d in everywhere.intents.items():
+        keys = _sysctl_lines(everywhere.files(name)["sysctl"])
+        assert keys["net.ipv4.ip_forward"] == keys["net.ipv6.conf.all.forwarding"] == "1", name
+        assert keys["net.ipv4.conf.all.accept_redirects"] == keys["net.ipv6.conf.all.accept_redirects"] == "0", name
+        has_vrrp = any(i.vrrp for i in d.interfaces)
+        vrrp_seen, plain_seen = vrrp_seen or has_vrrp, plain_seen or not has_vrrp
+        assert (keys.get("net.ipv6.conf.all.ignore_routes_with_linkdown") == "1") == has_vrrp, name
+        assert (keys.get("net.ipv4.conf.all.arp_ignore") == "1") == has_vrrp, name
+    assert vrrp_seen
+    assert plain_seen
+    # the kernel takes every key of a VRRP router's file, in a throwaway network namespace
+    name = next(n for n, d in everywhere.intents.items() if any(i.vrrp for i in d.interfaces))
+    path = tmp_path / "90-hatang.conf"
+    path.write_text(everywhere.files(name)["sysctl"])
+    done = subprocess.run(["unshare", "--net", "sysctl", "-p", str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "net.ipv6.conf.all.ignore_routes_with_linkdown = 1" in done.stdout
 
 
 def test_loopbacks_are_the_planned_ones(samples: dict[str, Case], everywhere: Case) -> None:

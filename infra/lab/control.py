@@ -213,24 +213,28 @@ SWITCH = "switch"  # the namespace holding the bridges of the VLAN segments
 STUBS = "stubs"  # the namespace holding the far ends of ports nothing in the lab is wired to
 
 
-def _sysctls(node: Node) -> list[str]:
-    common = [
+def _sysctls(node: Node, rendered: dict[str, str]) -> list[str]:
+    """A node's kernel settings: a router's come from its rendered ``.sysctl`` file, plus the lab's own."""
+    lab = [
         "net.ipv6.conf.all.accept_dad=0",
         "net.ipv6.conf.default.accept_dad=0",
         "net.ipv6.conf.all.keep_addr_on_down=1",
     ]
     if node.kind == "host":
-        return [*common, "net.ipv6.conf.default.accept_ra=0", "net.ipv6.conf.all.accept_ra=0"]
-    routing = ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1"]
-    # VRRP on macvlans: a backup's virtual addresses sit on a protodown port; its routes must not be used,
-    # and only the port that holds an IPv4 address may answer ARP for it
-    vrrp = [
-        f"net.{fam}.conf.{scope}.{key}={value}"
-        for fam, key, value in (("ipv4", "ignore_routes_with_linkdown", 1), ("ipv6", "ignore_routes_with_linkdown", 1),
-                                ("ipv4", "arp_ignore", 1), ("ipv4", "arp_announce", 2))
-        for scope in ("all", "default")
-    ]  # fmt: skip
-    return [*common, *routing, *vrrp]
+        return [*lab, "net.ipv6.conf.default.accept_ra=0", "net.ipv6.conf.all.accept_ra=0"]
+    if node.kind == "gateway":
+        return [*lab, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1"]
+    text = rendered.get(node.name, "")
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    return [*lab, *(f"{k.strip()}={v.strip()}" for k, v in pairs)]
+
+
+def router_sysctls(m: LabModel) -> dict[str, str]:
+    """The rendered ``.sysctl`` file of every lab router (forwarding, redirects, what VRRP needs)."""
+    from infra.render.render import render_intents
+
+    files = render_intents(m.topo.intents, m.inv.digest).files
+    return {name: files.get(f"configs/{name}.sysctl", "") for name in m.topo.intents}
 
 
 def _wiring(lab: str, topo: Topology) -> tuple[list[str], dict[str, list[str]]]:
@@ -349,8 +353,10 @@ def _controller(m: LabModel) -> tuple[str, str]:
 def _plumb(m: LabModel, lab: str) -> None:
     names = [netns_name(lab, n) for n in (*m.topo.nodes, SWITCH, STUBS)]
     os_nodes.ip_batch(f"netns add {n}" for n in names)
+    rendered = router_sysctls(m)
     for node in m.topo.nodes.values():
-        os_nodes.run(["ip", "netns", "exec", netns_name(lab, node.name), "sysctl", "-q", "-w", *_sysctls(node)])
+        settings = _sysctls(node, rendered)
+        os_nodes.run(["ip", "netns", "exec", netns_name(lab, node.name), "sysctl", "-q", "-w", *settings])
     os_nodes.run(
         [
             "ip",

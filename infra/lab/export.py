@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.inventory import Inventory
-from infra.lab.control import LabModel
+from infra.lab.control import LabModel, router_sysctls
 from infra.lab.files import DAEMONS, bare_router_config, gateway_config
 from infra.lab.topology import MGMT_PORT, Node
 
@@ -46,10 +46,13 @@ def _commands(node: Node) -> list[str]:
     return out
 
 
-def _sysctl(node: Node) -> dict[str, str]:
+def _sysctl(node: Node, rendered: dict[str, str]) -> dict[str, str]:
     if node.kind == "host":
         return {"net.ipv6.conf.all.accept_ra": "0", "net.ipv6.conf.all.forwarding": "0"}
-    return {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
+    if node.kind == "gateway":
+        return {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
+    lines = (line.split("=", 1) for line in rendered.get(node.name, "").splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in lines if not k.startswith("#")}
 
 
 def export(m: LabModel, out: Path) -> Path:
@@ -57,6 +60,7 @@ def export(m: LabModel, out: Path) -> Path:
     topo, inv = m.topo, m.inv
     nodes_out: list[dict[str, Any]] = []
     placeholders = _placeholders(inv)
+    rendered = router_sysctls(m)
     for node in topo.nodes.values():
         files: list[dict[str, str]] = []
         conf = None
@@ -80,7 +84,7 @@ def export(m: LabModel, out: Path) -> Path:
                     {"name": p.name, "network": p.network, "mac": mac(node, k), "mtu": p.mtu}
                     for k, p in enumerate(node.ports, start=1)
                 ],
-                "sysctl": _sysctl(node),
+                "sysctl": _sysctl(node, rendered),
                 "files": files,
                 "commands": _commands(node),
             }
