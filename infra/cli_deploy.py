@@ -42,7 +42,7 @@ class ProgressPrinter:
             failed = [f"{c['name']} ({c['detail']})" for c in e["checks"] if c["ok"] is False]
             why = e["error"] or "; ".join(failed)
             checks = f"checks {sum(1 for c in e['checks'] if c['ok'])}/{len(e['checks'])}" if e["checks"] else ""
-            mark = MARK.get(e["status"], "…")
+            mark = "✗" if why else MARK.get(e["status"], "✓")  # committed and healthy: confirmed at the verdict
             line = f"  [{self.done}/{self.total}] {mark} {e['device']:<40} {e['status']:<9} {e['diff_lines']:>4} lines"
             self.err.write(f"{line} {checks} {e['seconds']:.1f}s{'  ' + why if why else ''}\n")
         elif kind == "device" and e.get("step") == "revert":
