@@ -130,7 +130,7 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _wants_err(func: Callable[..., int]) -> bool:
-    return func.__module__ in ("infra.cli_render", "infra.cli_lab", "infra.cli_deploy")
+    return func.__module__ in ("infra.cli_render", "infra.cli_lab", "infra.cli_deploy", "infra.cli_hosts")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,10 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, DEFAULT_INVENTORY)
     from infra.cli_deploy import add_deploy_parser
+    from infra.cli_hosts import add_hosts_parser
     from infra.cli_lab import add_lab_parser
 
     add_lab_parser(sub, DEFAULT_INVENTORY)
     add_deploy_parser(sub, DEFAULT_INVENTORY)
+    add_hosts_parser(sub, DEFAULT_INVENTORY)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Data-centre hosts: the playbooks under ``playbooks/`` run through ansible-runner from the inventory."""

@@ -1,0 +1,262 @@
+"""``hatang hosts``: the data-centre host playbooks through ansible-runner, one run folder per run.
+
+The run folder ``build/runs/<id>/`` is ansible-runner's private data directory: ``inventory/`` holds the
+generated Ansible inventory (and, for the lab, ``lab.yml`` pointing every lab host at its lab management
+address with the lab's key and known_hosts), ``env/`` the environment, ``artifacts/`` what ansible-runner
+writes. Playbooks come from the top-level ``playbooks/`` folder unchanged, so they also run with plain
+``ansible-playbook -i build/ansible/hosts.yml playbooks/site.yml``. SSH host keys are always verified.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.deploy.journal import new_run_id
+from infra.errors import DeployError
+from infra.inventory import Inventory, load
+from infra.plan import make_plan
+from infra.render.ansible import ansible_files
+
+PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class HostResult:
+    """One host's outcome: task counts, and each failed task with its reason."""
+
+    host: str
+    ok: int = 0
+    changed: int = 0
+    failed: int = 0
+    unreachable: bool = False
+    skipped: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+    diffs: list[dict[str, str]] = field(default_factory=list)  # task, unified diff (check mode shows drift)
+
+    @property
+    def status(self) -> str:
+        """unreachable, failed, changed or ok."""
+        if self.unreachable:
+            return "unreachable"
+        return "failed" if self.failed else "changed" if self.changed else "ok"
+
+
+@dataclass(slots=True)
+class HostsResult:
+    """The whole run."""
+
+    run_id: str
+    root: Path
+    check: bool
+    status: str  # ansible-runner's: successful, failed, timeout, canceled
+    rc: int
+    hosts: dict[str, HostResult] = field(default_factory=dict)
+    reason: str = ""  # why the run failed before reaching any host
+
+    @property
+    def failed(self) -> bool:
+        """Whether any host failed or was unreachable, or the run itself failed."""
+        return self.rc != 0 or any(h.status in ("failed", "unreachable") for h in self.hosts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """How Ansible logs in: the lab's key and known_hosts, or the operator's."""
+
+    user: str
+    key_file: str | None
+    known_hosts: str
+    lab_vars: dict[str, dict[str, Any]] = field(default_factory=dict)  # lab host → its connection variables
+
+
+def lab_access(path: Path) -> Access:
+    """Connection settings for the running lab's hosts (lab management addresses, lab key, lab host keys)."""
+    from infra.lab import control
+
+    m = control.model(path)
+    paths = control.LabPaths.of(m.topo.lab.name)
+    state = control.LabState.read(paths)
+    if state is None:
+        raise DeployError(f"lab {m.topo.lab.name!r} is not up: run 'hatang lab up {path}' first")
+    hosts = {n.name: n for n in m.topo.nodes.values() if n.kind == "host"}
+    lab_vars = {
+        name: {
+            "ansible_host": node.mgmt_v6,
+            # (sshd keeps listening on the lab's management network through the lab's own sshd_config.d file)
+            # lab nodes are reached as root (no sudo in them): key only, never a password
+            "hatang_ssh_permit_root_login": "prohibit-password",
+        }
+        for name, node in hosts.items()
+    }
+    return Access("root", str(paths.key), str(paths.known_hosts), lab_vars)
+
+
+def operator_access(environ: dict[str, str]) -> Access:
+    """Connection settings for production hosts (``HATANG_HOSTS_USER``, ``HATANG_HOSTS_KEY``, known_hosts)."""
+    return Access(
+        environ.get("HATANG_HOSTS_USER", "root"),
+        environ.get("HATANG_HOSTS_KEY") or None,
+        environ.get("HATANG_KNOWN_HOSTS") or str(Path.home() / ".ssh" / "known_hosts"),
+    )
+
+
+def _write_inventory(root: Path, inv: Inventory, access: Access) -> None:
+    plan = make_plan(inv)
+    for rel, text in ansible_files(inv, plan).items():
+        target = root / "inventory" / Path(rel).relative_to("ansible")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    ssh_args = f"-o UserKnownHostsFile={access.known_hosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
+    common: dict[str, Any] = {
+        "ansible_user": access.user,
+        "ansible_ssh_common_args": ssh_args,
+        "ansible_python_interpreter": "/usr/bin/python3",
+    }
+    if access.key_file:
+        common["ansible_ssh_private_key_file"] = access.key_file
+    extra: dict[str, Any] = {"all": {"vars": common}}
+    if access.lab_vars:
+        extra["all"]["children"] = {"hatang_lab": {"hosts": access.lab_vars}}
+    (root / "inventory" / "zz-access.yml").write_text(yaml.safe_dump(extra, sort_keys=True))
+
+
+def _unified(diff: dict[str, Any]) -> str:
+    before = str(diff.get("before", "")).splitlines(keepends=True)
+    after = str(diff.get("after", "")).splitlines(keepends=True)
+    a = str(diff.get("before_header", "before"))
+    b = str(diff.get("after_header", "after"))
+    return "".join(difflib.unified_diff(before, after, a, b))
+
+
+class _Collector:
+    """Turns ansible-runner events into per-host results, and passes them on to a progress display."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.hosts: dict[str, HostResult] = {}
+        self.progress = progress
+
+    def __call__(self, event: dict[str, Any]) -> bool:
+        kind = str(event.get("event", ""))
+        data = event.get("event_data", {}) or {}
+        host = data.get("host")
+        if host and kind.startswith("runner_on_"):
+            self._host_event(kind, str(host), data)
+        if kind in ("playbook_on_task_start", "runner_on_ok", "runner_on_failed", "runner_on_unreachable"):
+            self.progress({"event": kind, "host": host, "task": data.get("task", ""), "changed": self._changed(data)})
+        return True  # keep ansible-runner's own record of the event
+
+    @staticmethod
+    def _changed(data: dict[str, Any]) -> bool:
+        return bool((data.get("res") or {}).get("changed"))
+
+    def _host_event(self, kind: str, host: str, data: dict[str, Any]) -> None:
+        r = self.hosts.setdefault(host, HostResult(host))
+        res = data.get("res") or {}
+        task = str(data.get("task", ""))
+        if kind == "runner_on_failed" and not data.get("ignore_errors"):
+            r.failures.append({"task": task, "reason": str(res.get("msg") or res.get("stderr") or "failed")[:500]})
+        elif kind == "runner_on_unreachable":
+            r.unreachable = True
+            r.failures.append({"task": task, "reason": str(res.get("msg", "unreachable"))[:500]})
+        for diff in res.get("diff", []) if isinstance(res.get("diff"), list) else [res.get("diff") or {}]:
+            text = _unified(diff) if diff else ""
+            if text and self._changed(data):
+                r.diffs.append({"task": task, "diff": text})
+
+
+def _stats(result: HostsResult, stats: dict[str, dict[str, int]] | None) -> None:
+    for key, attr in (("ok", "ok"), ("changed", "changed"), ("failures", "failed"), ("skipped", "skipped")):
+        for host, count in (stats or {}).get(key, {}).items():
+            setattr(result.hosts.setdefault(host, HostResult(host)), attr, count)
+    for host in (stats or {}).get("dark", {}):
+        result.hosts.setdefault(host, HostResult(host)).unreachable = True
+
+
+def run_hosts(
+    path: Path,
+    out: Path,
+    *,
+    access: Access,
+    check: bool = False,
+    limit: str | None = None,
+    tags: str | None = None,
+    progress: Progress | None = None,
+) -> HostsResult:
+    """Run ``playbooks/site.yml`` on the inventory's hosts (only the lab's with a lab ``access``)."""
+    import ansible_runner
+
+    inv = load(path)
+    root = out / "runs" / new_run_id()
+    root.mkdir(parents=True)
+    _write_inventory(root, inv, access)
+    if access.lab_vars:
+        limit = f"{limit}:&hatang_lab" if limit else "hatang_lab"
+    collector = _Collector(progress or (lambda _e: None))
+    _ansible_on_path()
+    envvars = {"ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "False"}
+    runner = ansible_runner.run(
+        private_data_dir=str(root),
+        project_dir=str(PLAYBOOKS),
+        playbook="site.yml",
+        limit=limit,
+        tags=tags,
+        cmdline="--diff --check" if check else "--diff",
+        envvars=envvars,
+        event_handler=collector,
+        quiet=True,
+        ident="ansible",
+    )
+    result = HostsResult(root.name, root, check, str(runner.status), int(runner.rc))
+    result.hosts = collector.hosts
+    _stats(result, runner.stats)
+    if result.rc != 0 and not result.hosts:  # Ansible stopped before any host: say why
+        stdout = root / "artifacts" / "ansible" / "stdout"
+        result.reason = stdout.read_text()[-1500:].strip() if stdout.is_file() else result.status
+    (root / "summary.json").write_text(json.dumps(_summary(result), indent=1) + "\n")
+    shutil.rmtree(root / "env", ignore_errors=True)  # nothing secret is kept beyond the run
+    return result
+
+
+def _ansible_on_path() -> None:
+    """ansible-runner starts ``ansible-playbook`` from PATH: use the one installed beside this Python."""
+    here = str(Path(sys.executable).parent)
+    if here not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
+
+
+def _summary(result: HostsResult) -> dict[str, Any]:
+    return {
+        "run": result.run_id,
+        "check": result.check,
+        "status": result.status,
+        "rc": result.rc,
+        "reason": result.reason,
+        "hosts": {
+            name: {
+                "status": h.status,
+                "ok": h.ok,
+                "changed": h.changed,
+                "failed": h.failed,
+                "skipped": h.skipped,
+                "failures": h.failures,
+                "diffs": h.diffs,
+            }
+            for name, h in sorted(result.hosts.items())
+        },
+    }
+
+
+def default_out() -> Path:
+    """The build folder (``$HATANG_BUILD`` or ``build``)."""
+    return Path(os.environ.get("HATANG_BUILD", "build"))
