@@ -91,3 +91,19 @@ def test_runner_events_become_per_host_results_with_diffs() -> None:
         "runner_on_failed",
         "runner_on_unreachable",
     ]
+
+
+def test_hosts_know_the_management_prefixes_ssh_may_come_from() -> None:
+    from infra.inventory import load
+    from infra.plan import make_plan
+    from infra.render.ansible import group_vars
+
+    inv = load(REPO / "inventory")
+    plan = make_plan(inv)
+    expected: dict[str, set[str]] = {"ipv4": set(), "ipv6": set()}
+    for name in ("dc-chinh", "dc-du-phong"):
+        vlan = next(v for v in plan.sites[name].vlans if v.name == "mgmt")
+        for net in vlan.subnets.values():
+            expected["ipv6" if net.version == 6 else "ipv4"].add(str(net))
+    got = group_vars(inv, plan)["hatang_mgmt_prefixes"]
+    assert {k: set(v) for k, v in got.items()} == expected

@@ -90,12 +90,15 @@ def lab_access(path: Path) -> Access:
     if state is None:
         raise DeployError(f"lab {m.topo.lab.name!r} is not up: run 'hatang lab up {path}' first")
     hosts = {n.name: n for n in m.topo.nodes.values() if n.kind == "host"}
+    mgmt = m.topo.lab.mgmt
     lab_vars = {
         name: {
             "ansible_host": node.mgmt_v6,
             # (sshd keeps listening on the lab's management network through the lab's own sshd_config.d file)
             # lab nodes are reached as root (no sudo in them): key only, never a password
             "hatang_ssh_permit_root_login": "prohibit-password",
+            # the controller sits on the lab's management network, which the plan does not know
+            "hatang_nftables_ssh_sources_extra": {"ipv6": [str(mgmt.ipv6)], "ipv4": [str(mgmt.ipv4)]},
         }
         for name, node in hosts.items()
     }

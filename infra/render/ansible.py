@@ -28,6 +28,7 @@ import yaml
 from infra.inventory.models import Endpoint, Host
 from infra.inventory.resolve import Inventory
 from infra.plan.model import AddressPlan, HostPlan, IPAddr, VlanPlan
+from infra.render.build import management_sources
 
 ROOT = "ansible"
 POOL_ORDER = ("gua", "ula", "ipv4")  # IPv6 first, GUA before ULA
@@ -211,6 +212,7 @@ def group_vars(inv: Inventory, plan: AddressPlan) -> dict[str, Any]:
         "hatang_domain": inv.province.domain,
         "hatang_inventory_sha256": inv.digest,
         "hatang_endpoints": endpoints,
+        "hatang_mgmt_prefixes": {family: list(p) for family, p in management_sources(inv, plan).items()},
     }
 
 

@@ -41,6 +41,19 @@ OUTSIDE_ROLES = frozenset({"ce", "wan-edge", "internet-edge"})  # a firewall's u
 RA_ROLES = frozenset({"lan", "wifi", "voice", "video", "camera"})  # VLANs whose hosts use SLAAC
 
 
+def management_sources(inv: Inventory, plan: AddressPlan) -> dict[Family, tuple[str, ...]]:
+    """The data centres' management VLAN prefixes: where SSH, SNMP and the like may come from."""
+    sources: dict[Family, list[str]] = {"ipv4": [], "ipv6": []}
+    for site in inv.sites.values():
+        if site.tier is None or site.tier.kind != "datacenter" or site.name not in plan.sites:
+            continue
+        for vlan in plan.sites[site.name].vlans:
+            if vlan.role == "management":
+                for net in vlan.subnets.values():
+                    sources["ipv4" if net.version == 4 else "ipv6"].append(str(net))
+    return {k: tuple(v) for k, v in sources.items()}
+
+
 def addr(ip: IPAddr, net: IPNet) -> Addr:
     """An interface address inside ``net``."""
     a, length = text(ip), net.prefixlen
@@ -81,15 +94,7 @@ class Context:
     @classmethod
     def of(cls, inv: Inventory, plan: AddressPlan) -> Context:
         """Index what every device needs."""
-        sources: dict[Family, list[str]] = {"ipv4": [], "ipv6": []}
-        for site in inv.sites.values():
-            if site.tier is None or site.tier.kind != "datacenter" or site.name not in plan.sites:
-                continue
-            for vlan in plan.sites[site.name].vlans:
-                if vlan.role == "management":
-                    for net in vlan.subnets.values():
-                        sources["ipv4" if net.version == 4 else "ipv6"].append(str(net))
-        ctx = cls(inv, plan, {k: tuple(v) for k, v in sources.items()})
+        ctx = cls(inv, plan, management_sources(inv, plan))
         ctx.pool_text = {p: str(n) for p, n in plan.pools.items()}
         for cid, circuit in sorted(inv.circuits.items()):
             link = plan.circuits.get(cid)

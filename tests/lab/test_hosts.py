@@ -94,6 +94,24 @@ def test_apply_makes_every_host_dual_stack_and_hardened(lab: HostsLab) -> None:
     assert lab.sh("ntp-01", "sysctl -n net.ipv6.conf.all.accept_ra net.ipv4.conf.all.rp_filter").split() == ["0", "1"]
 
 
+def test_the_host_firewall_drops_ssh_from_outside_management_and_keeps_icmpv6(lab: HostsLab) -> None:
+    ruleset = lab.sh("ntp-01", "nft list table inet hatang_host")
+    assert "policy drop" in ruleset
+    assert "nd-neighbor-solicit" in ruleset
+    host_vars = yaml.safe_load((data_dir(lab) / "inventory" / "host_vars" / "ntp-01.yml").read_text())
+    target6, target4 = host_vars["hatang_addresses"]["gua"], host_vars["hatang_addresses"]["ipv4"]
+    # dns-res-01 shares ntp-01's VLAN but not the management prefixes: ping yes, SSH no, in both families
+    assert (
+        lab.sh(
+            "dns-res-01", f"ping -6 -c 1 -W 2 {target6} >/dev/null && ping -4 -c 1 -W 2 {target4} >/dev/null && echo ok"
+        )
+        == "ok\n"
+    )
+    for target in (target6, target4):
+        probe = f"timeout 3 bash -c '</dev/tcp/{target}/22' 2>/dev/null && echo open || echo closed"
+        assert lab.sh("dns-res-01", probe) == "closed\n", target
+
+
 def data_dir(lab: HostsLab) -> Path:
     """The newest run folder."""
     return sorted((lab.out / "runs").iterdir())[-1]
