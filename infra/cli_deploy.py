@@ -172,8 +172,9 @@ def _print_diffs(root: Path, devices: list[Any], out: TextIO) -> None:
     for d in devices:
         path = root / "diffs" / f"{d.device}.diff"
         if d.changed and path.is_file():
-            out.write(f"--- {d.device} (running)\n+++ {d.device} (candidate)\n{path.read_text()}")
-            if not path.read_text().endswith("\n"):
+            text = path.read_text()
+            out.write(f"--- {d.device} (running)\n+++ {d.device} (candidate)\n{text}")
+            if not text.endswith("\n"):
                 out.write("\n")
 
 

@@ -163,7 +163,7 @@ class Rollout:
         self.journal.write(event, **fields)
         self.progress({"event": event, **fields})
 
-    def _services(self, target: Target) -> tuple[str, ...]:
+    def _services(self) -> tuple[str, ...]:
         return tuple(a for site, addrs in self.fleet.services_v6.items() if site in self.settled for a in addrs)
 
     # one device, up to its post-checks -------------------------------------------------------------------
@@ -225,7 +225,7 @@ class Rollout:
         s.result.checks = wait_healthy(
             s.driver,
             s.target.expect,
-            self._services(s.target),
+            self._services(),
             timeout=self.options.check_timeout,
             interval=self.options.check_interval,
         )
@@ -324,16 +324,11 @@ class Rollout:
             failed = [s for s in sessions if s.result.failed]
             passed = len(failed) <= wave.budget
             if self.options.commit:
-                put_back = [s for s in sessions if s.result.changed or s.result.committed] if not passed else failed
+                put_back = failed if passed else sessions
                 self._map(self._revert, [s for s in put_back if s.result.committed or s.result.changed])
                 self._map(self._confirm, [s for s in sessions if s not in put_back])
         finally:
             self._map(self._close, sessions)
-        for s in sessions:
-            if s.result.status in ("pending", "dry-run") and s.result.failed:
-                s.result.status = "failed"
-            if s.result.error and not s.result.committed and s.result.status == "failed" and not s.result.changed:
-                s.result.reverted = None
         result = WaveResult(wave.name, [s.result for s in sessions], passed, not passed and self.options.commit)
         result.seconds = time.monotonic() - started
         self._event(

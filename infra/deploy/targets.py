@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.errors import DeployError
+from infra.errors import DeployError, RenderError
 from infra.inventory import Inventory, load
 from infra.plan import AddressPlan, make_plan
 from infra.render.build import build_intents
@@ -154,8 +154,6 @@ def _tier(inv: Inventory, site: str) -> str:
 def _candidates(inv: Inventory, intents: dict[str, DeviceIntent], templates: Path) -> Rendered:
     rendered = render_intents(intents, inv.digest, Renderer(templates))
     if rendered.failures:
-        from infra.errors import RenderError
-
         raise RenderError(rendered.failures)
     return rendered
 

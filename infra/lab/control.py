@@ -224,9 +224,13 @@ def _sysctls(node: Node, rendered: dict[str, str]) -> list[str]:
         return [*lab, "net.ipv6.conf.default.accept_ra=0", "net.ipv6.conf.all.accept_ra=0"]
     if node.kind == "gateway":
         return [*lab, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1"]
-    text = rendered.get(node.name, "")
-    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
-    return [*lab, *(f"{k.strip()}={v.strip()}" for k, v in pairs)]
+    return [*lab, *(f"{k}={v}" for k, v in sysctl_pairs(rendered.get(node.name, "")).items())]
+
+
+def sysctl_pairs(text: str) -> dict[str, str]:
+    """The settings of a sysctl.d file (``key = value`` lines; comments skipped)."""
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.lstrip().startswith("#"))
+    return {k.strip(): v.strip() for k, v in pairs}
 
 
 def router_sysctls(m: LabModel) -> dict[str, str]:
@@ -293,7 +297,7 @@ def _hidden_paths() -> list[str]:
     return sorted({str(here), str(Path.cwd().resolve())} - {"/"})
 
 
-def _wait_ready(m: LabModel, paths: LabPaths, lab: str, timeout: float = READY_TIMEOUT) -> list[str]:
+def _wait_ready(m: LabModel, lab: str, timeout: float = READY_TIMEOUT) -> list[str]:
     """Wait until every node answers on SSH and every FRR node's vtysh works; the late ones are returned."""
     deadline = time.monotonic() + timeout
 
@@ -451,7 +455,7 @@ def _build(m: LabModel, paths: LabPaths) -> None:
         os_nodes.start_node(
             netns_name(lab, node.name), base / "root", node.name, _hidden_paths(), log=base / "start.log"
         )
-    late = _wait_ready(m, paths, lab)
+    late = _wait_ready(m, lab)
     if late:
         logs = ", ".join(str(paths.nodes / n / "start.log") for n in late[:3])
         raise LabError(f"nodes not ready after {READY_TIMEOUT:.0f} s: {', '.join(late)} (start-up output: {logs})")

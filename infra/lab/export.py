@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.inventory import Inventory
-from infra.lab.control import LabModel, router_sysctls
+from infra.lab.control import LabModel, router_sysctls, sysctl_pairs
 from infra.lab.files import DAEMONS, bare_router_config, gateway_config
 from infra.lab.topology import MGMT_PORT, Node
 
@@ -51,8 +51,7 @@ def _sysctl(node: Node, rendered: dict[str, str]) -> dict[str, str]:
         return {"net.ipv6.conf.all.accept_ra": "0", "net.ipv6.conf.all.forwarding": "0"}
     if node.kind == "gateway":
         return {"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
-    lines = (line.split("=", 1) for line in rendered.get(node.name, "").splitlines() if "=" in line)
-    return {k.strip(): v.strip() for k, v in lines if not k.startswith("#")}
+    return sysctl_pairs(rendered.get(node.name, ""))
 
 
 def export(m: LabModel, out: Path) -> Path:
@@ -81,7 +80,7 @@ def export(m: LabModel, out: Path) -> Path:
                 "site": node.site,
                 "mgmt": {"interface": MGMT_PORT, "ipv6": node.mgmt_v6, "ipv4": node.mgmt_v4, "mac": mac(node, 0)},
                 "interfaces": [
-                    {"name": p.name, "network": p.network, "mac": mac(node, k), "mtu": p.mtu}
+                    {"name": p.name, "network": _short(p.network), "mac": mac(node, k), "mtu": p.mtu}
                     for k, p in enumerate(node.ports, start=1)
                 ],
                 "sysctl": _sysctl(node, rendered),
@@ -93,10 +92,6 @@ def export(m: LabModel, out: Path) -> Path:
         {"name": _short(n.name), "kind": n.kind, "members": [{"node": a, "interface": p} for a, p in n.members]}
         for n in topo.networks.values()
     ]
-    renames = {n.name: _short(n.name) for n in topo.networks.values()}
-    for node_data in nodes_out:
-        for iface in node_data["interfaces"]:
-            iface["network"] = renames[iface["network"]]
     mg = topo.lab.mgmt
     data = {
         "format": FORMAT,
