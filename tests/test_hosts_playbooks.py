@@ -15,7 +15,25 @@ from infra.hosts.runner import _Collector
 REPO = Path(__file__).resolve().parents[1]
 PLAYBOOKS = REPO / "playbooks"
 ROLES = sorted(p for p in (PLAYBOOKS / "roles").iterdir() if p.is_dir())
-TASK_KEYS = {"name", "register", "loop", "when", "changed_when", "check_mode", "notify", "tags", "failed_when"}
+TASK_KEYS = {
+    "name",
+    "register",
+    "loop",
+    "when",
+    "changed_when",
+    "check_mode",
+    "notify",
+    "tags",
+    "failed_when",
+    "no_log",
+    "environment",
+    "vars",
+}
+
+
+# configuration kinds that have a checker (sshd -t, sysctl -p, nft -c, visudo -c, chronyd -p, rsyslogd -N1,
+# nginx -t, sh -n): a template writing one must be checked before it is kept
+CHECKED = ("sshd", "sysctl", "nftables", "sudoers", "chrony.conf", "rsyslog", "nginx", "profile.d")
 
 
 def _tasks(role: Path) -> list[dict[str, Any]]:
@@ -40,7 +58,9 @@ def test_role_has_the_dev_sec_shape(role: Path) -> None:
         assert modules[0].startswith("ansible.builtin."), f"FQCN module names: {modules[0]}"
         if modules[0] == "ansible.builtin.command":
             assert "changed_when" in task, f"a command says when it changes: {task['name']}"
-        if modules[0] == "ansible.builtin.template" and "config" in str(task[modules[0]].get("dest", "")):
+        args = task[modules[0]] if modules[0] == "ansible.builtin.template" else {}
+        written = f"{args.get('src', '')} {args.get('dest', '')}".lower()
+        if any(kind in written for kind in CHECKED):
             assert "validate" in task[modules[0]], task["name"]
 
 
@@ -107,3 +127,71 @@ def test_hosts_know_the_management_prefixes_ssh_may_come_from() -> None:
             expected["ipv6" if net.version == 6 else "ipv4"].add(str(net))
     got = group_vars(inv, plan)["hatang_mgmt_prefixes"]
     assert {k: set(v) for k, v in got.items()} == expected
+
+
+def test_the_operators_variables_sit_beside_the_generated_ones_and_vaulted_files_are_named(tmp_path: Path) -> None:
+    from infra.hosts.runner import Access, _write_inventory
+    from infra.inventory import load
+
+    ops = tmp_path / "ops"
+    (ops / "host_vars").mkdir(parents=True)
+    (ops / "group_vars").mkdir()
+    (ops / "host_vars" / "ntp-01.yml").write_text("secret: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3061\n")
+    (ops / "group_vars" / "all.yml").write_text("hatang_accounts_tmout: 600\n")
+    root = tmp_path / "run"
+    access = Access("ops", None, str(tmp_path / "known_hosts"))
+    vaulted = _write_inventory(root, load(REPO / "inventory"), access, ops)
+    assert vaulted == [str(ops / "host_vars" / "ntp-01.yml")]
+    host = root / "inventory" / "host_vars" / "ntp-01"
+    assert sorted(p.name for p in host.iterdir()) == ["hatang.yml", "operator.yml"]  # the operator's load last
+    assert (host / "operator.yml").stat().st_mode & 0o777 == 0o600
+    assert (root / "inventory" / "group_vars" / "all" / "operator.yml").read_text() == "hatang_accounts_tmout: 600\n"
+    settings = yaml.safe_load((root / "inventory" / "zz-access.yml").read_text())["all"]["vars"]
+    assert settings["ansible_user"] == "ops"
+    assert "StrictHostKeyChecking=yes" in settings["ansible_ssh_common_args"]
+
+
+def test_the_generated_inventory_and_playbook_load_with_operator_variables_in_ansible(tmp_path: Path) -> None:
+    from infra.hosts.runner import Access, _write_inventory
+    from infra.inventory import load
+
+    ops = tmp_path / "ops"
+    (ops / "host_vars").mkdir(parents=True)
+    (ops / "host_vars" / "ntp-01.yml").write_text("hatang_accounts_tmout: 600\n")
+    root = tmp_path / "run"
+    _write_inventory(root, load(REPO / "inventory"), Access("ops", None, "/dev/null"), ops)
+    inventory = str(Path(sys.executable).parent / "ansible-inventory")
+    done = subprocess.run(
+        [inventory, "-i", str(root / "inventory"), "--host", "ntp-01"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    shown = yaml.safe_load(done.stdout)
+    assert shown["hatang_accounts_tmout"] == 600  # the operator's
+    assert shown["hatang_serves"] == ["ntp"]  # the generated one
+    assert shown["ansible_user"] == "ops"
+
+
+def test_host_key_checks_can_be_turned_off_in_the_lab_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from infra.cli import main
+
+    assert main(["hosts", str(REPO / "inventory"), "--no-host-key-check"]) == 2
+    assert "lab only" in capsys.readouterr().err
+
+
+def test_a_missing_vault_password_file_stops_before_any_host(tmp_path: Path) -> None:
+    from infra.errors import DeployError
+    from infra.hosts.runner import Access, run_hosts
+
+    access = Access("ops", None, "/dev/null")
+    with pytest.raises(DeployError, match="no such vault password file"):
+        run_hosts(REPO / "inventory", tmp_path, access=access, vault_password_file=tmp_path / "absent")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_unreachable_host_says_why_first() -> None:
+    from infra.hosts.runner import ssh_reason
+
+    changed = "Data could not be sent @@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@ " + "x" * 900
+    assert ssh_reason(changed).startswith("Host key verification failed: the host's key is not the one")
+    assert ssh_reason("ssh: connect to host h port 22: Connection refused").startswith("SSH connection refused")
+    assert ssh_reason("something else") == "something else"

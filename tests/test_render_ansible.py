@@ -165,6 +165,7 @@ def test_dns_ntp_and_syslog_targets_are_addresses_ipv6_first(listed: Listed) -> 
     soc = listed.plan.hosts["soc-log-01"].addresses
     assert shown["hatang_syslog"][0] == {
         "name": "soc-log-1",
+        "host": "soc-log-01",
         "addresses": [str(soc["gua"]), str(soc["ipv4"])],
         "port": 6514,
     }
@@ -239,3 +240,5 @@ def test_level_is_the_maximum_over_every_way_a_host_serves_a_system(
     ntp = yaml.safe_load(files["ansible/host_vars/ntp-01.yml"])
     assert "hatang_level" not in ntp  # serves no system
     assert not any("ntp-01" in g["hosts"] for name, g in groups.items() if name.startswith("level_"))
+    assert (ntp["hatang_serves"], portal["hatang_serves"]) == (["ntp"], [])
+    assert portal["hatang_fqdn"] == f"portal-web-01.{inv.province.domain}"

@@ -10,10 +10,13 @@ writes. Playbooks come from the top-level ``playbooks/`` folder unchanged, so th
 from __future__ import annotations
 
 import difflib
+import getpass
 import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,7 @@ import yaml
 from infra.deploy.journal import new_run_id
 from infra.errors import DeployError
 from infra.inventory import Inventory, load
+from infra.lab.files import ADMIN
 from infra.plan import make_plan
 from infra.render.ansible import ansible_files
 
@@ -63,6 +67,8 @@ class HostsResult:
     rc: int
     hosts: dict[str, HostResult] = field(default_factory=dict)
     reason: str = ""  # why the run failed before reaching any host
+    host_keys_checked: bool = True
+    vaulted: list[str] = field(default_factory=list)  # operator files with vaulted values and no password given
 
     @property
     def failed(self) -> bool:
@@ -72,12 +78,14 @@ class HostsResult:
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """How Ansible logs in: the lab's key and known_hosts, or the operator's."""
+    """How Ansible logs in: the lab's key and known_hosts, or the operator's; then ``sudo`` to root."""
 
     user: str
     key_file: str | None
     known_hosts: str
     lab_vars: dict[str, dict[str, Any]] = field(default_factory=dict)  # lab host → its connection variables
+    check_host_keys: bool = True  # False only for the lab, asked for explicitly, and said so in the run's summary
+    become_password: str | None = None  # sudo's password, if the account needs one (kept in memory only)
 
 
 def lab_access(path: Path) -> Access:
@@ -95,32 +103,55 @@ def lab_access(path: Path) -> Access:
         name: {
             "ansible_host": node.mgmt_v6,
             # (sshd keeps listening on the lab's management network through the lab's own sshd_config.d file)
-            # lab nodes are reached as root (no sudo in them): key only, never a password
-            "hatang_ssh_permit_root_login": "prohibit-password",
             # the controller sits on the lab's management network, which the plan does not know
             "hatang_nftables_ssh_sources_extra": {"ipv6": [str(mgmt.ipv6)], "ipv4": [str(mgmt.ipv4)]},
+            **LAB_KERNEL_VARS,
         }
         for name, node in hosts.items()
     }
-    return Access("root", str(paths.key), str(paths.known_hosts), lab_vars)
+    return Access(ADMIN, str(paths.key), str(paths.known_hosts), lab_vars)
+
+
+# What a lab host (a namespace sharing the machine's kernel) must leave to the machine: its clock, the kernel's
+# audit subsystem (served to the initial namespaces only) and the kernel log. The roles say so when they skip.
+LAB_KERNEL_VARS = {"hatang_chrony_set_clock": False, "hatang_auditd_kernel": False, "hatang_syslog_kernel_log": False}
 
 
 def operator_access(environ: dict[str, str]) -> Access:
-    """Connection settings for production hosts (``HATANG_HOSTS_USER``, ``HATANG_HOSTS_KEY``, known_hosts)."""
+    """Connection settings for production hosts.
+
+    ``HATANG_HOSTS_USER`` (default: this account's name) logs in with ``HATANG_HOSTS_KEY`` (or the agent), host keys
+    checked against ``HATANG_KNOWN_HOSTS`` (default ~/.ssh/known_hosts), then sudo, with
+    ``HATANG_HOSTS_BECOME_PASSWORD`` if the account needs one.
+    """
     return Access(
-        environ.get("HATANG_HOSTS_USER", "root"),
+        environ.get("HATANG_HOSTS_USER") or getpass.getuser(),
         environ.get("HATANG_HOSTS_KEY") or None,
         environ.get("HATANG_KNOWN_HOSTS") or str(Path.home() / ".ssh" / "known_hosts"),
+        become_password=environ.get("HATANG_HOSTS_BECOME_PASSWORD") or None,
     )
 
 
-def _write_inventory(root: Path, inv: Inventory, access: Access) -> None:
+def _vars_target(root: Path, rel: Path, name: str) -> Path:
+    """``host_vars/<h>.yml`` → ``host_vars/<h>/<name>.yml``, so the operator's file for the host can sit beside."""
+    if rel.parts[0] in ("host_vars", "group_vars") and len(rel.parts) == 2:
+        return root / "inventory" / rel.parts[0] / Path(rel.parts[1]).stem / f"{name}.yml"
+    return root / "inventory" / rel
+
+
+def _write_inventory(root: Path, inv: Inventory, access: Access, extra_vars: Path | None) -> list[str]:
+    """The run's Ansible inventory: the generated one, the operator's variables, the access settings.
+
+    Returns the operator's files that hold vaulted values.
+    """
     plan = make_plan(inv)
     for rel, text in ansible_files(inv, plan).items():
-        target = root / "inventory" / Path(rel).relative_to("ansible")
+        target = _vars_target(root, Path(rel).relative_to("ansible"), "hatang")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
-    ssh_args = f"-o UserKnownHostsFile={access.known_hosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
+    vaulted = _copy_operator_vars(root, extra_vars) if extra_vars else []
+    checking = "yes" if access.check_host_keys else "no"
+    ssh_args = f"-o UserKnownHostsFile={access.known_hosts} -o StrictHostKeyChecking={checking} -o IdentitiesOnly=yes"
     common: dict[str, Any] = {
         "ansible_user": access.user,
         "ansible_ssh_common_args": ssh_args,
@@ -132,6 +163,24 @@ def _write_inventory(root: Path, inv: Inventory, access: Access) -> None:
     if access.lab_vars:
         extra["all"]["children"] = {"hatang_lab": {"hosts": access.lab_vars}}
     (root / "inventory" / "zz-access.yml").write_text(yaml.safe_dump(extra, sort_keys=True))
+    return vaulted
+
+
+def _copy_operator_vars(root: Path, folder: Path) -> list[str]:
+    """Copy ``<folder>/{group_vars,host_vars}/<name>.yml`` beside the generated ones (the operator's win)."""
+    if not folder.is_dir():
+        raise DeployError(f"{folder}: not a folder (expected group_vars/ and host_vars/ of Ansible variables)")
+    vaulted = []
+    for kind in ("group_vars", "host_vars"):
+        for src in sorted((folder / kind).glob("*.y*ml")) if (folder / kind).is_dir() else []:
+            text = src.read_text()
+            target = _vars_target(root, Path(kind) / src.name, "operator")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            target.chmod(0o600)
+            if "$ANSIBLE_VAULT;" in text:
+                vaulted.append(str(src))
+    return vaulted
 
 
 def _unified(diff: dict[str, Any]) -> str:
@@ -140,6 +189,24 @@ def _unified(diff: dict[str, Any]) -> str:
     a = str(diff.get("before_header", "before"))
     b = str(diff.get("after_header", "after"))
     return "".join(difflib.unified_diff(before, after, a, b))
+
+
+SSH_FAILURES = (
+    ("REMOTE HOST IDENTIFICATION HAS CHANGED", "Host key verification failed: the host's key is not the one in "
+     "known_hosts (a replaced host, or someone in the middle); nothing was sent"),
+    ("Host key verification failed", "Host key verification failed: the host's key is not in known_hosts"),
+    ("Permission denied", "SSH login refused (account or key)"),
+    ("Connection refused", "SSH connection refused"),
+    ("timed out", "SSH connection timed out"),
+    ("No route to host", "no route to the host"),
+)  # fmt: skip
+
+
+def ssh_reason(message: str) -> str:
+    """A clear first line for an unreachable host, then the tail of what SSH said."""
+    lead = next((say for found, say in SSH_FAILURES if found in message), "")
+    tail = " ".join(message.split())[-300:]
+    return f"{lead} ({tail})" if lead else tail
 
 
 class _Collector:
@@ -171,7 +238,7 @@ class _Collector:
             r.failures.append({"task": task, "reason": str(res.get("msg") or res.get("stderr") or "failed")[:500]})
         elif kind == "runner_on_unreachable":
             r.unreachable = True
-            r.failures.append({"task": task, "reason": str(res.get("msg", "unreachable"))[:500]})
+            r.failures.append({"task": task, "reason": ssh_reason(str(res.get("msg", "unreachable")))})
         for diff in res.get("diff", []) if isinstance(res.get("diff"), list) else [res.get("diff") or {}]:
             text = _unified(diff) if diff else ""
             if text and self._changed(data):
@@ -195,32 +262,50 @@ def run_hosts(
     limit: str | None = None,
     tags: str | None = None,
     progress: Progress | None = None,
+    extra_vars: Path | None = None,
+    vault_password_file: Path | None = None,
 ) -> HostsResult:
-    """Run ``playbooks/site.yml`` on the inventory's hosts (only the lab's with a lab ``access``)."""
+    """Run ``playbooks/site.yml`` on the inventory's hosts (only the lab's with a lab ``access``).
+
+    ``extra_vars``: the operator's Ansible variables (``group_vars/``, ``host_vars/``; values may be vaulted),
+    ``vault_password_file``: what opens them. Without it, the tasks using a vaulted value fail on their hosts.
+    """
     import ansible_runner
 
     inv = load(path)
+    if vault_password_file is not None and not vault_password_file.is_file():
+        raise DeployError(f"{vault_password_file}: no such vault password file")
     root = out / "runs" / new_run_id()
     root.mkdir(parents=True)
-    _write_inventory(root, inv, access)
+    vaulted = _write_inventory(root, inv, access, extra_vars)
     if access.lab_vars:
         limit = f"{limit}:&hatang_lab" if limit else "hatang_lab"
     collector = _Collector(progress or (lambda _e: None))
     _ansible_on_path()
-    envvars = {"ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "False"}
-    runner = ansible_runner.run(
-        private_data_dir=str(root),
-        project_dir=str(PLAYBOOKS),
-        playbook="site.yml",
-        limit=limit,
-        tags=tags,
-        cmdline="--diff --check" if check else "--diff",
-        envvars=envvars,
-        event_handler=collector,
-        quiet=True,
-        ident="ansible",
-    )
+    control_dir = tempfile.mkdtemp(prefix="hatang-ssh-")  # short: socket paths are limited to 108 bytes
+    envvars = {
+        "ANSIBLE_HOST_KEY_CHECKING": "True" if access.check_host_keys else "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_PIPELINING": "True",  # one SSH round trip per task (sudo without requiretty, Debian's default)
+        "ANSIBLE_FORKS": "10",
+        # SSH connections of this run only: each run verifies host keys anew, none outlives it
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": control_dir,
+    }
+    cmdline = ["--diff", *(["--check"] if check else [])]
+    if vault_password_file is not None:
+        cmdline.append(f"--vault-password-file={vault_password_file.resolve()}")
+    passwords: dict[str, str] = {}
+    if access.become_password is not None:
+        cmdline.append("--ask-become-pass")
+        passwords[r"^BECOME password.*:\s*?$"] = access.become_password
+    try:
+        runner = _run(ansible_runner, root, limit, tags, cmdline, envvars, passwords, collector)
+    finally:
+        _close_connections(Path(control_dir))
     result = HostsResult(root.name, root, check, str(runner.status), int(runner.rc))
+    result.host_keys_checked = access.check_host_keys
+    result.vaulted = vaulted if vault_password_file is None else []
     result.hosts = collector.hosts
     _stats(result, runner.stats)
     if result.rc != 0 and not result.hosts:  # Ansible stopped before any host: say why
@@ -229,6 +314,42 @@ def run_hosts(
     (root / "summary.json").write_text(json.dumps(_summary(result), indent=1) + "\n")
     shutil.rmtree(root / "env", ignore_errors=True)  # nothing secret is kept beyond the run
     return result
+
+
+def _run(
+    ansible_runner: Any,
+    root: Path,
+    limit: str | None,
+    tags: str | None,
+    cmdline: list[str],
+    envvars: dict[str, str],
+    passwords: dict[str, str],
+    collector: _Collector,
+) -> Any:
+    """``ansible_runner.run`` on the run folder with the project's playbooks (the runner object it returns)."""
+    return ansible_runner.run(
+        private_data_dir=str(root),
+        project_dir=str(PLAYBOOKS),
+        playbook="site.yml",
+        limit=limit,
+        tags=tags,
+        cmdline=" ".join(cmdline),
+        envvars=envvars,
+        passwords=passwords,
+        event_handler=collector,
+        quiet=True,
+        ident="ansible",
+    )
+
+
+def _close_connections(folder: Path) -> None:
+    """Stop the run's SSH connection masters and remove their folder."""
+    for socket in folder.iterdir() if folder.is_dir() else []:
+        subprocess.run(
+            ["ssh", "-O", "exit", "-o", f"ControlPath={socket}", "hatang-run"],
+            capture_output=True, timeout=10, check=False,
+        )  # fmt: skip
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _ansible_on_path() -> None:
@@ -245,6 +366,8 @@ def _summary(result: HostsResult) -> dict[str, Any]:
         "status": result.status,
         "rc": result.rc,
         "reason": result.reason,
+        "host_keys_checked": result.host_keys_checked,
+        "vaulted_without_password": result.vaulted,
         "hosts": {
             name: {
                 "status": h.status,

@@ -22,6 +22,7 @@ from infra.errors import LabError
 from infra.inventory import Inventory, load
 from infra.lab import nodes as os_nodes
 from infra.lab.files import bare_router_config, gateway_config, lab_secrets, node_files
+from infra.lab.pki import PKI_DIR, LabCA
 from infra.lab.topology import MGMT_PORT, Node, Topology, build_topology, lab_inventory
 from infra.plan import AddressPlan, make_plan
 from infra.render.build import build_intents
@@ -57,6 +58,11 @@ class LabPaths:
     def nodes(self) -> Path:
         """The tmpfs holding every node's own layer."""
         return self.root / "nodes"
+
+    @property
+    def pki(self) -> Path:
+        """The lab CA (``ca.crt``, ``ca.key``)."""
+        return self.root / "pki"
 
     @property
     def key(self) -> Path:
@@ -186,10 +192,24 @@ def _frr_owner(upper: Path) -> None:
         os.chown(p, frr.pw_uid, frr.pw_gid)
 
 
-MODES = {"/etc/ssh/ssh_host_ed25519_key": 0o600, "/usr/local/sbin/hatang-node-init": 0o755}
+MODES = {
+    "/etc/ssh/ssh_host_ed25519_key": 0o600,
+    "/usr/local/sbin/hatang-node-init": 0o755,
+    "/etc/sudoers.d/hatang-lab": 0o440,
+    f"{PKI_DIR}/host.key": 0o600,
+}
 
 
-def _prepare_node(m: LabModel, paths: LabPaths, node: Node, authorized: str, values: dict[str, str]) -> str:
+def host_certificate(m: LabModel, ca: LabCA, node: Node) -> dict[str, str]:
+    """A lab host's PKI files: the lab CA, and a certificate for its name, its services' names and addresses."""
+    domain = m.inv.province.domain
+    services = sorted({s.fqdn for s in m.inv.services.values() if node.name in s.hosts})
+    addresses = [a.split("/")[0] for _port, a in node.addresses] + [node.mgmt_v6, node.mgmt_v4]
+    issued = ca.issue(f"{node.name}.{domain}", [node.name, *services], addresses)
+    return {f"{PKI_DIR}/ca.crt": ca.cert_pem, f"{PKI_DIR}/host.crt": issued.cert, f"{PKI_DIR}/host.key": issued.key}
+
+
+def _prepare_node(m: LabModel, paths: LabPaths, node: Node, authorized: str, values: dict[str, str], ca: LabCA) -> str:
     """Write the node's own layer; returns its known_hosts line."""
     work = paths.root / "keys"
     work.mkdir(exist_ok=True)
@@ -200,7 +220,10 @@ def _prepare_node(m: LabModel, paths: LabPaths, node: Node, authorized: str, val
     elif node.kind == "gateway":
         frr = gateway_config(m.topo, node, m.inv, m.plan, values)
     upper = paths.nodes / node.name / "upper"
-    for inside, content in node_files(m.topo, node, host_key=private, authorized=authorized, frr_conf=frr).items():
+    files = node_files(m.topo, node, host_key=private, authorized=authorized, frr_conf=frr)
+    if node.kind == "host":
+        files |= host_certificate(m, ca, node)
+    for inside, content in files.items():
         _write(upper, inside, content, MODES.get(inside, 0o640 if inside.startswith("/etc/frr") else 0o644))
     _write(upper, "/etc/ssh/ssh_host_ed25519_key.pub", public, 0o644)
     if frr is not None:
@@ -446,7 +469,12 @@ def _build(m: LabModel, paths: LabPaths) -> None:
     values = lab_secrets(m.inv, dict(os.environ))
     paths.secrets.write_text(json.dumps(values))
     paths.secrets.chmod(0o600)
-    known = [_prepare_node(m, paths, node, public, values) for node in m.topo.nodes.values()]
+    ca = LabCA(lab)
+    paths.pki.mkdir(mode=0o700, exist_ok=True)
+    (paths.pki / "ca.crt").write_text(ca.cert_pem)
+    (paths.pki / "ca.key").write_text(ca.key_pem)
+    (paths.pki / "ca.key").chmod(0o600)
+    known = [_prepare_node(m, paths, node, public, values, ca) for node in m.topo.nodes.values()]
     _write_client_files(m, paths, known)
     _plumb(m, lab)
     for node in m.topo.nodes.values():

@@ -40,8 +40,11 @@ vrrpd_options="  -A 127.0.0.1"
 
 NODE_INIT = """\
 #!/bin/sh
-# hatang lab node init (run by tini): sshd, then FRR on routers, then wait
+# hatang lab node init (run by tini): the admin account on hosts, sshd, then FRR on routers, then wait
 mkdir -p /run/sshd /run/hatang
+if [ -f /etc/hatang-lab-host ] && ! id hatang >/dev/null 2>&1; then
+  useradd --create-home --user-group --groups sudo --shell /bin/bash hatang
+fi
 /usr/sbin/sshd
 if [ -f /etc/hatang-lab-router ]; then /usr/lib/frr/frrinit.sh start >/run/hatang/frr-start.log 2>&1; fi
 touch /run/hatang/ready
@@ -49,14 +52,22 @@ exec sleep infinity
 """
 
 
+ADMIN = "hatang"  # the lab hosts' administrator account (key login, sudo), as a provisioned image would have
+
+
 def sshd_config(node: Node) -> str:
-    """Sshd settings of a node: key-only root login on the lab management addresses."""
+    """Sshd settings of a node: key-only login on the lab management addresses.
+
+    Routers and gateways are managed as root (as FRR's driver logs in); hosts through the administrator account,
+    so the host playbooks can forbid root logins as they would in production.
+    """
+    root = "" if node.kind == "host" else "PermitRootLogin prohibit-password\n"
     return (
         "# hatang lab: management access for the controller only\n"
         f"ListenAddress [{node.mgmt_v6}]:22\n"
         f"ListenAddress {node.mgmt_v4}:22\n"
         "HostKey /etc/ssh/ssh_host_ed25519_key\n"
-        "PermitRootLogin prohibit-password\n"
+        f"{root}"
         "PasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\n"
         "AuthorizedKeysFile /etc/ssh/hatang_authorized_keys\n"
@@ -156,6 +167,9 @@ def node_files(topo: Topology, node: Node, *, host_key: str, authorized: str, fr
         "/root/.bashrc": "# hatang lab node\n",
         "/root/.profile": "# hatang lab node\n",
     }
+    if node.kind == "host":
+        files["/etc/hatang-lab-host"] = "host\n"
+        files["/etc/sudoers.d/hatang-lab"] = f"# hatang lab: the administrator\n{ADMIN} ALL=(ALL:ALL) NOPASSWD: ALL\n"
     if frr_conf is not None:
         files["/etc/hatang-lab-router"] = node.kind + "\n"
         files["/etc/frr/daemons"] = DAEMONS

@@ -83,6 +83,8 @@ def endpoint_addresses(endpoint: Endpoint, plan: AddressPlan) -> list[str]:
 def endpoint_entry(endpoint: Endpoint, plan: AddressPlan) -> dict[str, Any]:
     """One endpoint as a host sees it: its addresses (IPv6 first) and its port, if it has one."""
     entry: dict[str, Any] = {"addresses": endpoint_addresses(endpoint, plan)}
+    if endpoint.host is not None:
+        entry["host"] = endpoint.host  # the inventory host behind it (its TLS name is <host>.<domain>)
     if endpoint.port is not None:
         entry["port"] = endpoint.port
     return entry
@@ -135,6 +137,11 @@ def _services(inv: Inventory, host: str) -> list[dict[str, Any]]:
     return out
 
 
+def _serves(inv: Inventory, host: str) -> list[str]:
+    """The endpoint kinds this host is (ntp: it serves time; syslog: it collects logs for the SOC)."""
+    return sorted({e.kind for e in inv.endpoints.values() if e.host == host})
+
+
 def _secrets(inv: Inventory, host: str) -> list[str]:
     """Secrets the host needs: the keys of the endpoints it is (e.g. the TACACS+ key of an AAA server)."""
     return sorted({e.secret for e in inv.endpoints.values() if e.host == host and e.secret is not None})
@@ -154,6 +161,8 @@ def host_vars(inv: Inventory, plan: AddressPlan, host: Host, systems: set[str]) 
         "hatang_addresses": {p: str(a) for p, a in hplan.addresses.items()},
         "hatang_interface": interface_vars(hplan, vlan),
         "hatang_services": _services(inv, host.name),
+        "hatang_fqdn": f"{host.name}.{inv.province.domain}",
+        "hatang_serves": _serves(inv, host.name),
     }
     if vlan is not None:
         out["hatang_vlan_id"] = vlan.vlan_id
@@ -213,7 +222,14 @@ def group_vars(inv: Inventory, plan: AddressPlan) -> dict[str, Any]:
         "hatang_inventory_sha256": inv.digest,
         "hatang_endpoints": endpoints,
         "hatang_mgmt_prefixes": {family: list(p) for family, p in management_sources(inv, plan).items()},
+        "hatang_province_prefixes": province_prefixes(inv),
     }
+
+
+def province_prefixes(inv: Inventory) -> dict[str, list[str]]:
+    """The province's own address pools: who may use its internal services (NTP, DNS resolvers)."""
+    a = inv.addressing
+    return {"ipv6": [str(p) for p in (a.gua, a.ula) if p is not None], "ipv4": [str(a.ipv4)]}
 
 
 def dump(data: Any, sha: str) -> str:
