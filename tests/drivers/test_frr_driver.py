@@ -311,11 +311,22 @@ def test_bracketed_ipv6_hostname(r1: Node) -> None:
 
 
 def test_sudo_option_sends_every_command_through_sudo(r1: Node) -> None:
-    # The nodes have no sudo installed: with sudo=True the very first command (creating the state dir) must fail
-    # because it went through "sudo -n", which proves no command bypasses it.
-    with pytest.raises(CommandErrorException, match="sudo: command not found"):
-        open_driver(r1, sudo=True)
-    assert r1.run("command -v sudo").returncode != 0
+    # sudo logs every command it runs to a file of this test's: the driver's commands all show there
+    log = "/tmp/hatang-sudo-test.log"
+    r1.run(f"rm -f {log}; printf 'Defaults logfile={log}\\nDefaults loglinelen=0\\n' > /etc/sudoers.d/zz-test")
+    try:
+        driver = open_driver(r1, sudo=True)
+        try:
+            assert driver.get_facts()["hostname"]
+            driver.cli(["show version"])
+        finally:
+            driver.close()
+        logged = r1.run(f"cat {log}").stdout
+    finally:
+        r1.run(f"rm -f /etc/sudoers.d/zz-test {log}")
+    commands = [line.split("COMMAND=", 1)[1] for line in logged.splitlines() if "COMMAND=" in line]
+    assert any("vtysh" in c and "show version" in c for c in commands), commands
+    assert any("mkdir" in c for c in commands), commands  # the state folder, the first command of all
 
 
 # -- getters, with real adjacencies ---------------------------------------------------------------------------------
