@@ -28,6 +28,8 @@ TASK_KEYS = {
     "no_log",
     "environment",
     "vars",
+    "loop_control",
+    "listen",
 }
 
 
@@ -36,12 +38,23 @@ TASK_KEYS = {
 CHECKED = ("sshd", "sysctl", "nftables", "sudoers", "chrony.conf", "rsyslog", "nginx", "profile.d")
 
 
+def _flatten(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tasks, with the tasks inside blocks in place of the blocks."""
+    out: list[dict[str, Any]] = []
+    for task in tasks:
+        if "block" in task:
+            out += _flatten(task["block"] + task.get("rescue", []) + task.get("always", []))
+        else:
+            out.append(task)
+    return out
+
+
 def _tasks(role: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name in ("tasks", "handlers"):
         path = role / name / "main.yml"
         if path.is_file():
-            out += yaml.safe_load(path.read_text()) or []
+            out += _flatten(yaml.safe_load(path.read_text()) or [])
     return out
 
 
