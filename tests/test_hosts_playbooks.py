@@ -208,3 +208,51 @@ def test_an_unreachable_host_says_why_first() -> None:
     assert ssh_reason(changed).startswith("Host key verification failed: the host's key is not the one")
     assert ssh_reason("ssh: connect to host h port 22: Connection refused").startswith("SSH connection refused")
     assert ssh_reason("something else") == "something else"
+
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMhatangTestKeyOfNtp01ForKnownHostsLinesXyz"
+
+
+def _ntp_with_keys(tmp_path: Path, keys: str) -> tuple[Path, int]:
+    """A copy of the sample inventory whose ntp-01 records these host keys; the line it is on."""
+    import shutil
+
+    inventory = tmp_path / "inventory"
+    shutil.copytree(REPO / "inventory", inventory)
+    hosts_file = next(p for p in (inventory / "datacenter").iterdir() if "name: ntp-01," in p.read_text())
+    lines = hosts_file.read_text().splitlines(keepends=True)
+    number = next(i for i, x in enumerate(lines) if "name: ntp-01," in x)
+    lines[number] = lines[number].replace("]}", f"], ssh_host_keys: [{keys}]}}")
+    hosts_file.write_text("".join(lines))
+    return inventory, number + 1
+
+
+def test_production_runs_trust_the_host_keys_the_inventory_records(tmp_path: Path) -> None:
+    from infra.hosts.runner import Access, _write_inventory
+    from infra.inventory import load
+    from infra.plan import make_plan
+
+    inventory, _ = _ntp_with_keys(tmp_path, f"'{KEY}'")
+    inv = load(inventory)
+    root = tmp_path / "run"
+    _write_inventory(root, inv, Access("ops", None, "/home/ops/.ssh/known_hosts"), None)
+    planned = make_plan(inv).hosts["ntp-01"].addresses
+    line = (root / "known_hosts").read_text()
+    names, key = line.split(" ", 1)
+    assert key.strip() == KEY
+    assert set(names.split(",")) == {"ntp-01", f"ntp-01.{inv.province.domain}", *map(str, planned.values())}
+    args = yaml.safe_load((root / "inventory" / "zz-access.yml").read_text())["all"]["vars"]["ansible_ssh_common_args"]
+    assert f"'UserKnownHostsFile={root / 'known_hosts'} /home/ops/.ssh/known_hosts'" in args
+
+
+def test_a_malformed_host_key_is_a_located_inventory_error(tmp_path: Path) -> None:
+    from infra.errors import InventoryError
+    from infra.inventory import load
+
+    inventory, line = _ntp_with_keys(tmp_path, "'ntp-01 ssh-ed25519 AAAA'")
+    with pytest.raises(InventoryError) as caught:
+        load(inventory)
+    (problem,) = caught.value.problems
+    assert problem.line == line
+    assert problem.path.endswith("ssh_host_keys[0]")
+    assert "SSH public host key" in problem.expected

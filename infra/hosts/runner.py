@@ -28,7 +28,7 @@ from infra.deploy.journal import new_run_id
 from infra.errors import DeployError
 from infra.inventory import Inventory, load
 from infra.lab.files import ADMIN
-from infra.plan import make_plan
+from infra.plan import AddressPlan, make_plan
 from infra.render.ansible import ansible_files
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
@@ -132,6 +132,17 @@ def operator_access(environ: dict[str, str]) -> Access:
     )
 
 
+def inventory_known_hosts(inv: Inventory, plan: AddressPlan) -> str:
+    """known_hosts lines for the hosts whose keys the inventory records: by name, FQDN and planned addresses."""
+    lines = []
+    for host in sorted(inv.hosts.values(), key=lambda h: h.name):
+        hplan = plan.hosts.get(host.name)
+        names = [host.name] + ([f"{host.name}.{inv.province.domain}"] if inv.province.domain else [])
+        names += [str(a) for a in (hplan.addresses.values() if hplan else ())]
+        lines += [f"{','.join(names)} {key}" for key in host.ssh_host_keys]
+    return "".join(line + "\n" for line in lines)
+
+
 def _vars_target(root: Path, rel: Path, name: str) -> Path:
     """``host_vars/<h>.yml`` → ``host_vars/<h>/<name>.yml``, so the operator's file for the host can sit beside."""
     if rel.parts[0] in ("host_vars", "group_vars") and len(rel.parts) == 2:
@@ -151,7 +162,11 @@ def _write_inventory(root: Path, inv: Inventory, access: Access, extra_vars: Pat
         target.write_text(text)
     vaulted = _copy_operator_vars(root, extra_vars) if extra_vars else []
     checking = "yes" if access.check_host_keys else "no"
-    ssh_args = f"-o UserKnownHostsFile={access.known_hosts} -o StrictHostKeyChecking={checking} -o IdentitiesOnly=yes"
+    files = access.known_hosts
+    if not access.lab_vars:  # production: the host keys the inventory records come first
+        (root / "known_hosts").write_text(inventory_known_hosts(inv, plan))
+        files = f"{root / 'known_hosts'} {access.known_hosts}"
+    ssh_args = f"-o 'UserKnownHostsFile={files}' -o StrictHostKeyChecking={checking} -o IdentitiesOnly=yes"
     common: dict[str, Any] = {
         "ansible_user": access.user,
         "ansible_ssh_common_args": ssh_args,

@@ -54,6 +54,15 @@ def _env(value: str) -> str:
     return value
 
 
+SSH_KEY_RE = re.compile(r"^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$")
+
+
+def _ssh_key(value: str) -> str:
+    if not SSH_KEY_RE.match(value):
+        raise ValueError("an SSH public host key such as 'ssh-ed25519 AAAAC3Nza...' (type and key, no host name)")
+    return value
+
+
 def _ip_parser(kind: type[Any], what: str) -> Any:
     def parse(value: Any) -> Any:
         if isinstance(value, str):
@@ -71,6 +80,7 @@ Label = Annotated[str, AfterValidator(_label)]
 Fqdn = Annotated[str, AfterValidator(_fqdn)]
 Code = Annotated[str, AfterValidator(_code)]
 EnvName = Annotated[str, AfterValidator(_env)]
+SshHostKey = Annotated[str, AfterValidator(_ssh_key)]
 Net6 = Annotated[ipaddress.IPv6Network, _ip_parser(ipaddress.IPv6Network, "an IPv6 prefix such as 2001:db8::/48")]
 Net4 = Annotated[ipaddress.IPv4Network, _ip_parser(ipaddress.IPv4Network, "an IPv4 prefix such as 10.54.0.0/16")]
 Addr6 = Annotated[ipaddress.IPv6Address, _ip_parser(ipaddress.IPv6Address, "an IPv6 address")]
@@ -336,6 +346,9 @@ class Host(Model):
     role: Name = Field(description="what it does: web, app, db, mail, dns, ntp, log-collector...")
     os: str = "debian12"
     systems: list[Name] = []
+    ssh_host_keys: list[SshHostKey] = Field(
+        default=[], description="its SSH host keys (public, from /etc/ssh/ssh_host_*_key.pub): hatang trusts these"
+    )
 
 
 class Decision(Model):
