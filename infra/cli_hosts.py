@@ -38,6 +38,7 @@ class TaskPrinter:
 def cmd_hosts(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the host playbooks (``--check``: show what would change, change nothing)."""
     from infra.hosts.runner import lab_access, operator_access, run_hosts
+    from infra.hosts.runner import summary as run_summary
 
     if args.no_host_key_check and not args.lab:
         err.write("hatang: --no-host-key-check is for the lab only; production host keys are always verified\n")
@@ -52,7 +53,7 @@ def cmd_hosts(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         progress=TaskPrinter(err), extra_vars=Path(args.vars) if args.vars else None,
         vault_password_file=Path(vault) if vault else None,
     )  # fmt: skip
-    summary = json.loads((result.root / "summary.json").read_text())
+    summary = run_summary(result)
     if args.format == "json":
         out.write(json.dumps(summary, ensure_ascii=False) + "\n")
         return EXIT_FAILED if result.failed else EXIT_OK

@@ -88,6 +88,11 @@ class Access:
     become_password: str | None = None  # sudo's password, if the account needs one (kept in memory only)
 
 
+# What a lab host (a namespace sharing the machine's kernel) must leave to the machine: its clock, the kernel's
+# audit subsystem (served to the initial namespaces only) and the kernel log. The roles say so when they skip.
+LAB_KERNEL_VARS = {"hatang_chrony_set_clock": False, "hatang_auditd_kernel": False, "hatang_syslog_kernel_log": False}
+
+
 def lab_access(path: Path) -> Access:
     """Connection settings for the running lab's hosts (lab management addresses, lab key, lab host keys)."""
     from infra.lab import control
@@ -110,11 +115,6 @@ def lab_access(path: Path) -> Access:
         for name, node in hosts.items()
     }
     return Access(ADMIN, str(paths.key), str(paths.known_hosts), lab_vars)
-
-
-# What a lab host (a namespace sharing the machine's kernel) must leave to the machine: its clock, the kernel's
-# audit subsystem (served to the initial namespaces only) and the kernel log. The roles say so when they skip.
-LAB_KERNEL_VARS = {"hatang_chrony_set_clock": False, "hatang_auditd_kernel": False, "hatang_syslog_kernel_log": False}
 
 
 def operator_access(environ: dict[str, str]) -> Access:
@@ -318,15 +318,16 @@ def run_hosts(
         runner = _run(ansible_runner, root, limit, tags, cmdline, envvars, passwords, collector)
     finally:
         _close_connections(Path(control_dir))
-    result = HostsResult(root.name, root, check, str(runner.status), int(runner.rc))
-    result.host_keys_checked = access.check_host_keys
-    result.vaulted = vaulted if vault_password_file is None else []
+    result = HostsResult(
+        root.name, root, check, str(runner.status), int(runner.rc),
+        host_keys_checked=access.check_host_keys, vaulted=vaulted if vault_password_file is None else [],
+    )  # fmt: skip
     result.hosts = collector.hosts
     _stats(result, runner.stats)
     if result.rc != 0 and not result.hosts:  # Ansible stopped before any host: say why
         stdout = root / "artifacts" / "ansible" / "stdout"
         result.reason = stdout.read_text()[-1500:].strip() if stdout.is_file() else result.status
-    (root / "summary.json").write_text(json.dumps(_summary(result), indent=1) + "\n")
+    (root / "summary.json").write_text(json.dumps(summary(result), indent=1) + "\n")
     shutil.rmtree(root / "env", ignore_errors=True)  # nothing secret is kept beyond the run
     return result
 
@@ -374,7 +375,8 @@ def _ansible_on_path() -> None:
         os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
 
 
-def _summary(result: HostsResult) -> dict[str, Any]:
+def summary(result: HostsResult) -> dict[str, Any]:
+    """The run as plain data (what ``summary.json`` holds)."""
     return {
         "run": result.run_id,
         "check": result.check,
