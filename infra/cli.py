@@ -130,7 +130,13 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _wants_err(func: Callable[..., int]) -> bool:
-    return func.__module__ in ("infra.cli_render", "infra.cli_lab", "infra.cli_deploy", "infra.cli_hosts")
+    return func.__module__ in (
+        "infra.cli_render",
+        "infra.cli_lab",
+        "infra.cli_deploy",
+        "infra.cli_hosts",
+        "infra.cli_audit",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     from infra.cli_render import add_parsers
 
     add_parsers(sub, DEFAULT_INVENTORY)
+    from infra.cli_audit import add_audit_parser
     from infra.cli_deploy import add_deploy_parser
     from infra.cli_hosts import add_hosts_parser
     from infra.cli_lab import add_lab_parser
@@ -178,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_lab_parser(sub, DEFAULT_INVENTORY)
     add_deploy_parser(sub, DEFAULT_INVENTORY)
     add_hosts_parser(sub, DEFAULT_INVENTORY)
+    add_audit_parser(sub, DEFAULT_INVENTORY)
     return parser
 
 

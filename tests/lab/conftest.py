@@ -24,9 +24,14 @@ def hosts_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostsLab]:
     up = hatang("lab", "up", str(root / "inventory"))
     assert up.returncode == 0, up.stderr
     try:
+        lab = HostsLab(root)
+        # the lab as built, before any rollout or hardening: the audit the later ones are compared with
+        proc, data = lab.audit(out=root / "build-before")
+        assert proc.returncode in (1, 4), proc.stdout + proc.stderr
+        lab.audits["before"] = data
         out = str(root / "build")
         deploy = hatang("deploy", str(root / "inventory"), "--lab", "--commit", "--out", out)
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
-        yield HostsLab(root)
+        yield lab
     finally:
         hatang("lab", "down", "--name", LAB)

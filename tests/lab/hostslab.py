@@ -38,6 +38,17 @@ class HostsLab:
     def __init__(self, root: Path) -> None:
         self.inventory = root / "inventory"
         self.out = root / "build"
+        self.audits: dict[str, dict[str, Any]] = {}  # "before" (the lab as built) → the audit's JSON report
+        self.applied = False  # the host playbooks have run on every host
+
+    def audit(self, *args: str, out: Path | None = None) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+        """``hatang audit --lab`` with JSON output; the summary, and the run's audit.json under ``report``."""
+        folder = out or self.out
+        proc = hatang("audit", str(self.inventory), "--lab", "--out", str(folder), "--format", "json", *args)
+        data = json.loads(proc.stdout) if proc.stdout.strip() else {}
+        if data.get("reports", {}).get("json"):
+            data["report"] = json.loads(Path(data["reports"]["json"]).read_text())
+        return proc, data
 
     def hosts(self, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
         """``hatang hosts --lab`` with JSON output."""

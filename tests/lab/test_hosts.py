@@ -47,6 +47,7 @@ def test_lynis_before_hardening(hosts_lab: HostsLab) -> None:
 def test_apply_makes_every_host_dual_stack_and_hardened(hosts_lab: HostsLab) -> None:
     proc, data = hosts_lab.hosts()
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    hosts_lab.applied = True
     assert set(data["hosts"]) == set(HOSTS)
     assert {name: (h["status"], h["failures"]) for name, h in data["hosts"].items()} == dict.fromkeys(
         HOSTS, ("changed", [])
