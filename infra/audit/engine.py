@@ -291,15 +291,13 @@ class AuditPlugin:
             raise
         finally:
             partial.duration += time.perf_counter() - started
-            if isinstance(target, LinuxTarget):
-                partial.evidence += [
-                    f"{target.name}:{k}" for k in target.reads if f"{target.name}:{k}" not in partial.evidence
-                ]
-            elif isinstance(target, DeviceTarget) and target.evidence not in partial.evidence:
-                partial.evidence.append(target.evidence)
+            read = [f"{target.name}:{k}" for k in target.reads] if isinstance(target, LinuxTarget) else []
+            if isinstance(target, DeviceTarget):
+                read.append(target.evidence)
             if check is not None:
                 partial.items += check.items
-                partial.evidence += [e for e in check.evidence if e not in partial.evidence]
+                read += check.evidence
+            partial.evidence = list(dict.fromkeys([*partial.evidence, *read]))  # each evidence once, in order
         if check is not None and verdict(check.items) == "fail":
             raise AssertionError(summary(check.items))
         return result
