@@ -122,12 +122,11 @@ def level_rows(run: AuditRun) -> list[Row]:
 
 def agency_rows(run: AuditRun) -> list[Row]:
     """Counts by agency (a finding counts for every agency it serves), for the agencies that have findings."""
-    rows = []
-    for agency in run.agencies:
-        group = [f for f in run.findings if agency.name in f.agencies]
-        if group:
-            rows.append(Row(agency.name, agency.label, counts(group)))
-    return rows
+    found: dict[str, dict[Status, int]] = {}
+    for f in run.findings:
+        for name in f.agencies:
+            found.setdefault(name, dict.fromkeys(STATUSES, 0))[f.status] += 1
+    return [Row(a.name, a.label, found[a.name]) for a in run.agencies if a.name in found]
 
 
 def agency_labels(agencies: Iterable[Agency]) -> dict[str, str]:

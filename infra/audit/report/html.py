@@ -38,7 +38,7 @@ _NOT_SHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 def shown(text: str) -> str:
     """Text as the page shows it: control characters and undecodable bytes as U+FFFD (the JSON keeps them)."""
-    return _NOT_SHOWN.sub("\ufffd", text)
+    return _NOT_SHOWN.sub("\ufffd", text) if _NOT_SHOWN.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from infra._gc import gc_paused
 from infra.audit.catalogue import Catalogue
 from infra.audit.model import AuditRun
 from infra.audit.report.common import LANGS, ReportError, check_run
@@ -49,6 +50,7 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
+@gc_paused
 def write_reports(run: AuditRun, inv: Inventory, plan: AddressPlan, catalogue: Catalogue, out: Path) -> dict[str, Path]:
     """Write ``audit.json``, ``junit.xml``, ``summary.md``, ``report.vi.html`` and ``report.en.html`` into ``out``.
 
