@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
 import sys
@@ -48,7 +49,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         command=shlex.join(["hatang", *sys.argv[1:]]) if sys.argv[1:2] == ["audit"] else "hatang audit",
     )
     if spec.all_devices:
-        spec = Spec(**{**spec.__dict__, "devices": None})
+        spec = dataclasses.replace(spec, devices=None)
 
     def say(text: str) -> None:
         if args.format == "text":

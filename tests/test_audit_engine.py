@@ -163,3 +163,25 @@ def test_audit_of_an_inventory_that_does_not_load_is_bad_input(
     code = main(["audit", str(tmp_path), "--no-hosts", "--out", str(tmp_path / "build")])
     assert code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+VERSIONS = [
+    "1.0", "1.0-1", "1.0-1+deb12u1", "1.0-1+deb12u2", "1.0~rc1-1", "1:0.9", "2.38.1-5+deb12u3", "2.38.1-5+deb12u1",
+    "1.0a", "1.0+", "1.0-1~bpo12+1", "0.9.8", "1.0.0", "10.0", "9.0", "3.0-13+deb12u1", "3.0-13", "1.2.3-4",
+]  # fmt: skip
+
+
+def _dpkg(a: str, b: str) -> int:
+    if subprocess.run(["dpkg", "--compare-versions", a, "eq", b], check=False).returncode == 0:
+        return 0
+    return 1 if subprocess.run(["dpkg", "--compare-versions", a, "gt", b], check=False).returncode == 0 else -1
+
+
+def test_debian_versions_compare_as_dpkg_does() -> None:
+    import itertools
+
+    for a, b in itertools.permutations(VERSIONS, 2):
+        mine = lf.debian_version_compare(a, b)
+        assert (mine > 0) - (mine < 0) == _dpkg(a, b), (a, b)
+    listed = "bsdextrautils 2.38.1-5+deb12u3 2.38.1-5+deb12u1\nopenssl 3.0.15-1~deb12u1 3.0.17-1~deb12u2\n"
+    assert lf.pending_updates(listed) == [("openssl", "3.0.15-1~deb12u1", "3.0.17-1~deb12u2")]  # newer installed: not

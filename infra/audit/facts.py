@@ -31,7 +31,8 @@ import paramiko
 
 from infra.audit.scope import LinuxTarget, Output
 
-COMMAND_TIMEOUT = 20  # seconds one gathered command may take on the host
+COMMAND_TIMEOUT = 20  # seconds one command read on its own (plain mode) may take on the host
+SCRIPT_TIMEOUT = 120  # seconds the script reading every command may take on a host
 CONNECT_TIMEOUT = 10
 
 
@@ -99,17 +100,20 @@ def _wrapped(command: str) -> str:
 
 
 def script(commands: Mapping[str, str], nonce: str) -> str:
-    """The one shell script that runs every command and marks each output, error output and status."""
+    """The one shell script that runs every command and marks each output, error output and status.
+
+    Each command runs in a subshell of the script (no extra program per command); :func:`gather_one` runs the
+    script under ``timeout``, so a hanging command costs that host's read, never the audit.
+    """
     lines = [
         "export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin",
         "t=$(mktemp -d) || exit 97",
         "trap 'rm -rf \"$t\"' EXIT",
     ]
     for key, command in commands.items():
-        q = shlex.quote(command)
         lines += [
             f"printf '%s begin %s\\n' {nonce} {key}",
-            f'timeout {COMMAND_TIMEOUT} /bin/sh -c {q} >"$t/o" 2>"$t/e" </dev/null; rc=$?',
+            f'( {command}\n) >"$t/o" 2>"$t/e" </dev/null; rc=$?',
             f'cat "$t/o"; printf \'\\n%s stderr %s\\n\' {nonce} {key}; cat "$t/e"',
             f"printf '\\n%s end %s %s\\n' {nonce} {key} \"$rc\"",
         ]
@@ -223,7 +227,7 @@ def gather_one(target: LinuxTarget, login: Login, commands: Mapping[str, str]) -
     gathered = Gathered(host, commands)
     nonce = "@@hatang-" + secrets.token_hex(8)
     try:
-        result = host.run(script(commands, nonce))
+        result = host.run(f"exec timeout {SCRIPT_TIMEOUT} /bin/sh -c {shlex.quote(script(commands, nonce))}")
     except (paramiko.SSHException, OSError) as err:
         gathered.error = reason(err)
         return gathered

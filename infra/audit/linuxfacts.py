@@ -345,3 +345,74 @@ def nginx_protocols(text: str) -> list[set[str]]:
         if stripped.startswith("ssl_protocols"):
             out.append(set(stripped.rstrip(";").split()[1:]))
     return out
+
+
+# --- Debian versions ----------------------------------------------------------------------------------------
+
+
+def _order(c: str) -> int:
+    """The weight dpkg gives one character of a non-digit part: ~ first, then the end, letters, then the rest."""
+    if c == "~":
+        return -1
+    if c.isdigit():
+        return 0
+    if c.isalpha():
+        return ord(c)
+    return ord(c) + 256
+
+
+def _non_digits(a: str, i: int, b: str, j: int) -> tuple[int, int, int]:
+    """Compare the non-digit runs at ``a[i:]`` and ``b[j:]``: (difference, new i, new j)."""
+    while (i < len(a) and not a[i].isdigit()) or (j < len(b) and not b[j].isdigit()):
+        ac = _order(a[i]) if i < len(a) else 0
+        bc = _order(b[j]) if j < len(b) else 0
+        if ac != bc:
+            return ac - bc, i, j
+        i, j = i + 1, j + 1
+    return 0, i, j
+
+
+def _digits(a: str, i: int) -> tuple[int, int]:
+    """The number at ``a[i:]`` (0 when there is none) and where it ends."""
+    end = i
+    while end < len(a) and a[end].isdigit():
+        end += 1
+    return int(a[i:end] or 0), end
+
+
+def _verrevcmp(a: str, b: str) -> int:
+    i = j = 0
+    while i < len(a) or j < len(b):
+        diff, i, j = _non_digits(a, i, b, j)
+        if diff:
+            return diff
+        na, i = _digits(a, i)
+        nb, j = _digits(b, j)
+        if na != nb:
+            return na - nb
+    return 0
+
+
+def _split_version(v: str) -> tuple[int, str, str]:
+    epoch, _, rest = v.rpartition(":") if ":" in v else ("0", "", v)
+    upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "0")
+    return int(epoch or 0) if epoch.isdigit() else 0, upstream, revision
+
+
+def debian_version_compare(a: str, b: str) -> int:
+    """Negative, zero or positive as Debian version ``a`` is older than, equal to or newer than ``b`` (dpkg's rules)."""
+    ea, ua, ra = _split_version(a)
+    eb, ub, rb = _split_version(b)
+    if ea != eb:
+        return ea - eb
+    return _verrevcmp(ua, ub) or _verrevcmp(ra, rb)
+
+
+def pending_updates(text: str) -> list[tuple[str, str, str]]:
+    """(package, installed, offered) for each line ``package installed offered`` whose offer is newer."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and debian_version_compare(parts[2], parts[1]) > 0:
+            out.append((parts[0], parts[1], parts[2]))
+    return out

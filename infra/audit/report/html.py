@@ -9,6 +9,7 @@ evidence once, whole, in a collapsed block. Jinja2 renders it with autoescape on
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,8 +296,9 @@ def _mapping(value: object) -> dict[str, dict[str, object]]:
     return {k: _plain(v) for k, v in _plain(value).items()}
 
 
+@functools.cache
 def environment() -> Environment:
-    """The Jinja2 environment of the report templates: autoescape on, undefined names an error."""
+    """The Jinja2 environment of the report templates: autoescape on, undefined names an error (built once)."""
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
