@@ -95,6 +95,32 @@ def test_the_controls_the_hardening_implements_fail_before_and_pass_after(
     assert not wrong, wrong
 
 
+WAN_SIDE = ("dc-chinh-wan1", "dc-chinh-wan2", "xa-da-loc-ce1")
+DC_ROUTERS = tuple(f"dc-chinh-{r}" for r in ("wan1", "wan2", "inet1", "inet2", "fw1", "fw2", "core1", "core2"))
+# (control, routers) the rollout implements: failing on the bare FRR the lab starts with, passing once rolled out.
+DEVICE_FLIPS: dict[str, tuple[str, ...]] = {
+    "NET-18": DC_ROUTERS,  # OSPF (and BGP) authenticated
+    "NET-12": WAN_SIDE,  # no router advertisements towards the WAN
+    "WAN-01": WAN_SIDE,  # the circuits' adjacencies configured
+    "WAN-05": WAN_SIDE,  # IPv6 on the WAN side
+}
+
+
+def test_the_rollout_fixes_the_routers_running_configurations(hosts_lab: HostsLab, after: dict[str, Any]) -> None:
+    before, now = hosts_lab.audits["before"]["report"], after["report"]
+    wrong = []
+    for control, routers in DEVICE_FLIPS.items():
+        for router in routers:
+            pair = (_status(before, control, router, "running"), _status(now, control, router, "running"))
+            if pair != ("fail", "pass"):
+                wrong.append(f"{control} {router}: {pair}")
+            # the intended configuration does not change with the rollout
+            intended = (_status(before, control, router, "intended"), _status(now, control, router, "intended"))
+            if intended[0] != intended[1] or "fail" in intended:
+                wrong.append(f"{control} {router} intended: {intended}")
+    assert not wrong, wrong
+
+
 def test_time_is_synchronised_after_but_not_yet_authenticated(hosts_lab: HostsLab, after: dict[str, Any]) -> None:
     before = hosts_lab.audits["before"]["report"]
     for host in HOSTS:
