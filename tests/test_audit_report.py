@@ -711,3 +711,20 @@ def test_the_sample_readiness_counts_unknown_apart(document: dict[str, Any], run
     assert sotttt["reachable"] == 2  # cong-ttdt-web (HOST-12 on both hosts) and dvc-web (INV-07)
     assert sotttt["unreachable_names"] == ["motcua-web"]
     assert "qlvb-web" in sotttt["unknown_names"]  # manual decides nothing
+
+
+def test_findings_are_counted_per_information_system(run: AuditRun, written: dict[str, Path], inv: Inventory) -> None:
+    from infra.audit.report.common import system_rows
+
+    expected: dict[str, dict[str, int]] = {}
+    for f in run.findings:
+        for name in f.systems:
+            expected.setdefault(name, {})
+            expected[name][f.status] = expected[name].get(f.status, 0) + 1
+    assert len(expected) >= 2  # the sample run's findings serve several systems
+    rows = system_rows(run, {s.name: s.label for s in inv.systems.values()})
+    assert {r.key: {k: v for k, v in r.counts.items() if v} for r in rows} == expected
+    assert all(r.label == inv.systems[r.key].label for r in rows if r.key in inv.systems)
+    assert "Theo hệ thống thông tin" in written["html-vi"].read_text()
+    assert "By information system" in written["html-en"].read_text()
+    assert "### By information system" in written["markdown"].read_text()

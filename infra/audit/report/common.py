@@ -129,6 +129,15 @@ def agency_rows(run: AuditRun) -> list[Row]:
     return [Row(a.name, a.label, found[a.name]) for a in run.agencies if a.name in found]
 
 
+def system_rows(run: AuditRun, labels: dict[str, str] | None = None) -> list[Row]:
+    """Counts by information system (a finding counts for every system its target serves), by system name."""
+    found: dict[str, dict[Status, int]] = {}
+    for f in run.findings:
+        for name in f.systems:
+            found.setdefault(name, dict.fromkeys(STATUSES, 0))[f.status] += 1
+    return [Row(name, (labels or {}).get(name, name), found[name]) for name in sorted(found)]
+
+
 def agency_labels(agencies: Iterable[Agency]) -> dict[str, str]:
     """Agency name → label."""
     return {a.name: a.label for a in agencies}

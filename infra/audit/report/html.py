@@ -20,7 +20,17 @@ from markupsafe import Markup
 from infra.audit.catalogue import INSTRUMENTS, Baseline, Catalogue, Control, Threshold, ThresholdValue, references
 from infra.audit.model import STATUSES, AuditRun, Evidence, Finding, Status
 from infra.audit.report import i18n
-from infra.audit.report.common import Lang, Row, agency_rows, by_control, counts, evidence_order, level_rows, title
+from infra.audit.report.common import (
+    Lang,
+    Row,
+    agency_rows,
+    by_control,
+    counts,
+    evidence_order,
+    level_rows,
+    system_rows,
+    title,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "report.html.j2"
@@ -322,10 +332,12 @@ def report_html(
     ipv6: dict[str, dict[str, object]],
     lang: Lang,
     province: str,
+    systems: dict[str, str] | None = None,
 ) -> str:
-    """The HTML report of a run in ``lang`` (``baseline`` is the run's, already checked)."""
+    """The HTML report of a run in ``lang`` (``baseline`` is the run's, already checked; ``systems``: labels)."""
     rows_level: list[Row] = level_rows(run)
     rows_agency: list[Row] = agency_rows(run)
+    rows_system: list[Row] = system_rows(run, systems)
     template = environment().get_template(TEMPLATE)
     return template.render(
         lang=lang,
@@ -340,6 +352,7 @@ def report_html(
         findings_total=len(run.findings),
         level_rows=rows_level,
         agency_rows=rows_agency,
+        system_rows=rows_system,
         readiness=readiness_views(run, ipv6),
         errors=sorted(run.errors, key=lambda e: (e.kind, e.target)),
         kind_text=lambda kind: i18n.KIND[kind][lang],

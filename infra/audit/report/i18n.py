@@ -147,6 +147,8 @@ LABELS: dict[str, dict[Lang, str]] = {
     "summary": {"vi": "Tổng hợp kết quả", "en": "Summary"},
     "by_level": {"vi": "Theo cấp độ", "en": "By security level"},
     "by_agency": {"vi": "Theo cơ quan, đơn vị", "en": "By agency"},
+    "by_system": {"vi": "Theo hệ thống thông tin", "en": "By information system"},
+    "system": {"vi": "Hệ thống thông tin", "en": "Information system"},
     "agency": {"vi": "Cơ quan, đơn vị", "en": "Agency"},
     "total": {"vi": "Tổng", "en": "Total"},
     "findings": {"vi": "kết quả", "en": "findings"},

@@ -11,7 +11,7 @@ import re
 
 from infra.audit.catalogue import Catalogue
 from infra.audit.model import STATUSES, AuditRun, Finding
-from infra.audit.report.common import Row, agency_rows, counts, erroring, failing, level_rows, waived
+from infra.audit.report.common import Row, agency_rows, counts, erroring, failing, level_rows, system_rows, waived
 from infra.audit.report.junit import case_name
 
 LIMIT = 100  # findings listed per section; the rest are counted
@@ -94,6 +94,9 @@ def summary_markdown(run: AuditRun, catalogue: Catalogue) -> str:
         *_table(level_rows(run), "level"),
         "",
     ]
+    systems = system_rows(run)
+    if systems:
+        lines += ["### By information system", "", *_table(systems, "system"), ""]
     agencies = agency_rows(run)
     if agencies:
         lines += ["<details><summary>By agency</summary>", "", *_table(agencies, "agency"), "", "</details>", ""]

@@ -71,7 +71,9 @@ def write_reports(run: AuditRun, inv: Inventory, plan: AddressPlan, catalogue: C
         "markdown": summary_markdown(run, catalogue),
     }
     for lang in LANGS:
-        texts[f"html-{lang}"] = report_html(run, catalogue, baseline, ipv6, lang, inv.province.name)
+        texts[f"html-{lang}"] = report_html(
+            run, catalogue, baseline, ipv6, lang, inv.province.name, {s.name: s.label for s in inv.systems.values()}
+        )
     paths = {kind: out / FILES[kind] for kind in texts}
     try:
         out.mkdir(parents=True, exist_ok=True)
