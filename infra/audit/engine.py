@@ -213,13 +213,13 @@ class AuditPlugin:
                 continue  # a fixture with no targets in this audit
             keep.append(item)
         items[:] = keep
-        config.hook.pytest_deselected(items=[])
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Read every host once, with the commands of every collected host check."""
         for item in session.items:
             table = getattr(getattr(item, "module", None), "GATHER", None)
-            if isinstance(table, dict) and _target_of(item) is not None and _target_of(item)[0] == "linux":  # type: ignore[index]
+            found = _target_of(item)
+            if isinstance(table, dict) and found is not None and found[0] == "linux":
                 self.commands.update(table)
         if self.targets.linux:
             self.progress(f"reading {len(self.targets.linux)} host(s): {len(self.commands)} commands each")
@@ -363,58 +363,52 @@ class _Devices:
     mask: Callable[[str], str]
 
 
-def _lab_devices(spec: Spec) -> _Devices:
+def _read_running(target: Any) -> tuple[str, str]:
+    """A device's running configuration, read with its NAPALM driver (read-only), and where it came from."""
     from infra.deploy.engine import napalm_opener, strip_header
+
+    driver = napalm_opener(target)
+    try:
+        return strip_header(driver.get_config(retrieve="running")["running"]), f"live from {target.host}"
+    finally:
+        driver.close()
+
+
+def _lab_devices(spec: Spec) -> _Devices:
     from infra.deploy.targets import lab_fleet
     from infra.render.env import default_templates
 
     fleet = lab_fleet(spec.inventory, default_templates())
     intents = lab_model(spec.inventory).topo.intents
-
-    def running(name: str) -> tuple[str, str]:
-        target = fleet.targets[name]
-        driver = napalm_opener(target)
-        try:
-            return strip_header(driver.get_config(retrieve="running")["running"]), f"live from {target.host}"
-        finally:
-            driver.close()
-
-    return _Devices(dict(intents), {n: t.candidate for n, t in fleet.targets.items()}, running, fleet.secrets.mask)
+    candidates = {n: t.candidate for n, t in fleet.targets.items()}
+    return _Devices(dict(intents), candidates, lambda name: _read_running(fleet.targets[name]), fleet.secrets.mask)
 
 
 def _inventory_devices(spec: Spec, inv: Inventory, plan: AddressPlan, names: list[str]) -> _Devices:
+    from infra.deploy.targets import Secrets, access_from_environment, inventory_fleet
     from infra.render.build import build_intents
+    from infra.render.env import default_templates
     from infra.render.render import render_intents
 
     intents = build_intents(inv, plan)
     chosen = {n: intents[n] for n in names if n in intents}
     rendered = render_intents(chosen, inv.digest)
-    texts = {}
-    for name in chosen:
-        files = rendered.devices.get(name, [])
-        texts[name] = "".join(rendered.files[f] for f in files)
+    texts = {name: "".join(rendered.files[f] for f in rendered.devices.get(name, [])) for name in chosen}
+
+    @functools.cache
+    def fleet() -> Any:  # built once, on the first live read
+        return inventory_fleet(spec.inventory, default_templates(), access_from_environment(dict(os.environ)))
 
     def running(name: str) -> tuple[str, str]:
-        if spec.running == "backup":
-            backups = sorted(
-                spec.build.glob(f"runs/*/backups/{name}.cfg"), key=lambda p: p.stat().st_mtime, reverse=True
-            )
-            if not backups:
-                raise ToolError(f"no backup of {name} under {spec.build}/runs: run a rollout or use --running live")
-            return backups[0].read_text(errors="replace"), str(backups[0])
-        from infra.deploy.engine import napalm_opener, strip_header
-        from infra.deploy.targets import access_from_environment, inventory_fleet
-        from infra.render.env import default_templates
+        if spec.running == "live":
+            return _read_running(fleet().targets[name])
+        backups = sorted(spec.build.glob(f"runs/*/backups/{name}.cfg"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if not backups:
+            raise ToolError(f"no backup of {name} under {spec.build}/runs: run a rollout or use --running live")
+        return backups[0].read_text(errors="replace"), str(backups[0])
 
-        fleet = inventory_fleet(spec.inventory, default_templates(), access_from_environment(dict(os.environ)))
-        target = fleet.targets[name]
-        driver = napalm_opener(target)
-        try:
-            return strip_header(driver.get_config(retrieve="running")["running"]), f"live from {target.host}"
-        finally:
-            driver.close()
-
-    return _Devices(intents, texts, running, lambda text: text)
+    # running configurations (live or backed up) hold the real keys: masked with the inventory's secrets
+    return _Devices(intents, texts, running, Secrets.from_environment(inv, dict(os.environ)).mask)
 
 
 def _device_targets(

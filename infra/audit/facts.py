@@ -70,7 +70,6 @@ class Gathered:
     taken: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     live: bool = False
-    round_trips: int = 0
 
     def output(self, key: str) -> Output:
         """The output of command ``key``."""
@@ -78,7 +77,6 @@ class Gathered:
             raise KeyError(f"command {key!r} is in no GATHER table of checks/linux")
         if self.live:  # as a plain testinfra check does: every read is a command on the host
             result = self.host.run(_wrapped(self.commands[key]))
-            self.round_trips += 1
             self.taken[key] = now()
             self.outputs[key] = Output(result.rc, result.stdout, result.stderr)
         elif key not in self.outputs:
@@ -231,7 +229,6 @@ def gather_one(target: LinuxTarget, login: Login, commands: Mapping[str, str]) -
     except (paramiko.SSHException, OSError) as err:
         gathered.error = reason(err)
         return gathered
-    gathered.round_trips = 1
     stamp = now()
     gathered.outputs = parse(result.stdout, nonce)
     gathered.taken = dict.fromkeys(gathered.outputs, stamp)

@@ -52,7 +52,6 @@ class LinuxTarget:
         site, systems, agencies: Where it sits and whom it serves.
         vars: Its generated Ansible variables (``hatang_*``: addresses, interface, services, NTP, syslog, level…),
             exactly what the playbooks were given.
-        mgmt: The data-centre management prefixes (``{"ipv6": [...], "ipv4": [...]}``) SSH may be reached from.
         gathered: Its facts, read once by the engine (or read command by command, for the plain testinfra mode).
         reads: The command keys the current check read (its evidence), reset by the engine before each check.
     """
@@ -64,7 +63,6 @@ class LinuxTarget:
     systems: tuple[str, ...]
     agencies: tuple[str, ...]
     vars: dict[str, Any]
-    mgmt: dict[str, list[str]]
     gathered: Gathered | None = None
     reads: list[str] = field(default_factory=list)
     access: tuple[str, ...] = ()  # more management addresses of the host (the lab's management network)
@@ -142,8 +140,8 @@ class ProvinceTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class SystemTarget:
-    """One information system (kind ``system``) with its inventory and plan."""
+class RecordTarget:
+    """A record of the inventory judged on its own (a system or a site), with the inventory and plan."""
 
     name: str
     level: int
@@ -157,18 +155,13 @@ class SystemTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class SiteTarget:
-    """One site (kind ``site``) with its inventory and plan."""
+class SystemTarget(RecordTarget):
+    """One information system (kind ``system``)."""
 
-    name: str
-    level: int
-    inv: Inventory
-    plan: AddressPlan
-    today: dt.date
-    agencies: tuple[str, ...] = ()
 
-    def __str__(self) -> str:
-        return self.name
+@dataclass(frozen=True, slots=True)
+class SiteTarget(RecordTarget):
+    """One site (kind ``site``)."""
 
 
 # --- levels and agencies ------------------------------------------------------------------------------------
@@ -232,10 +225,7 @@ def linux_targets(
     access: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[LinuxTarget]:
     """The hosts ``names`` as audit targets, connected to at ``addresses`` (host → address)."""
-    from infra.render.build import management_sources
-
     served = served_systems(inv)
-    mgmt: dict[str, list[str]] = {str(f): list(p) for f, p in management_sources(inv, plan).items()}
     out = []
     for name in names:
         host = inv.hosts[name]
@@ -250,7 +240,6 @@ def linux_targets(
                 systems=systems,
                 agencies=system_agencies(inv, systems),
                 vars=hv,
-                mgmt=mgmt,
                 access=(access or {}).get(name, ()),
             )
         )
